@@ -1,0 +1,10 @@
+//! The pallets whose benchmarks the runtime runs.
+
+frame_benchmarking::define_benchmarks!(
+	[frame_benchmarking, BaselineBench::<Runtime>]
+	[frame_system, SystemBench::<Runtime>]
+	[pallet_balances, Balances]
+	[pallet_assets, Assets]
+	[pallet_timestamp, Timestamp]
+	[pallet_sudo, Sudo]
+);

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Installs, idempotently, what a fresh Debian machine with only the Rust toolchain
+# lacks to build and test UTC chain: Debian packages, the wasm target and the npm
+# packages of the end-to-end tests.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. scripts/env.sh
+
+need_apt=()
+command -v protoc >/dev/null 2>&1 || need_apt+=(protobuf-compiler)
+command -v pkg-config >/dev/null 2>&1 || need_apt+=(pkg-config)
+dpkg -s libssl-dev >/dev/null 2>&1 || need_apt+=(libssl-dev)
+command -v node >/dev/null 2>&1 || need_apt+=(nodejs npm)
+if [ ${#need_apt[@]} -gt 0 ]; then
+	echo "setup: installing ${need_apt[*]}"
+	sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo"
+	$sudo apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${need_apt[@]}"
+fi
+
+# substrate-wasm-builder compiles the runtime for wasm32v1-none on Rust >= 1.84.
+rustup target list --installed | grep -qx wasm32v1-none || rustup target add wasm32v1-none
+
+# The end-to-end tests' client (@polkadot/api); reinstalled only when the lock changes.
+if [ ! -f zombienet/node_modules/.package-lock.json ] ||
+	[ zombienet/package-lock.json -nt zombienet/node_modules/.package-lock.json ]; then
+	(cd zombienet && npm ci --no-audit --no-fund --loglevel=error)
+fi
+
+mkdir -p "$CARGO_TARGET_DIR"

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Sets up and runs every test of UTC chain: the runtime's and node's Rust tests,
+# each pallet's unit and benchmark tests, and the end-to-end tests against a real
+# utc-node.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh
+. scripts/env.sh
+
+step() { printf '\n== %s (%s)\n' "$1" "$(date +%T)"; }
+
+# Builds utc-node too (its integration tests run the binary); the end-to-end
+# tests below use that binary.
+step "cargo test: runtime, node, primitives"
+cargo test -p utc-runtime -p utc-node -p utc-primitives
+
+pallets=()
+for manifest in pallets/*/Cargo.toml; do
+	[ -e "$manifest" ] && pallets+=("$(basename "$(dirname "$manifest")")")
+done
+if [ ${#pallets[@]} -gt 0 ]; then
+	step "cargo test: pallets with their benchmarks (${pallets[*]})"
+	args=(); features=()
+	for p in "${pallets[@]}"; do
+		args+=(-p "pallet-$p"); features+=("pallet-$p/runtime-benchmarks")
+	done
+	SKIP_WASM_BUILD=1 cargo test "${args[@]}" --features "$(IFS=,; echo "${features[*]}")"
+fi
+
+step "end-to-end tests (node --test)"
+(cd zombienet && node --test --test-concurrency=1 e2e/)

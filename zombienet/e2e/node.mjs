@@ -1,0 +1,155 @@
+// Starts a real utc-node for end-to-end tests and stops it again.
+//
+// The node gets free ports; the harness confirms from the node's own log that
+// its RPC server listens on the port asked for (utc-node silently falls back to
+// a random port when its port is taken). A node that fails to start fails the
+// test with the tail of its log.
+
+import { spawn } from 'node:child_process';
+import { createServer } from 'node:net';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { ApiPromise, WsProvider } from '@polkadot/api';
+
+export const NODE_BIN =
+  process.env.UTC_NODE_BIN ||
+  join(process.env.CARGO_TARGET_DIR || join(homedir(), '.cache/utc-chain/target'), 'debug/utc-node');
+
+/** A TCP port nothing listens on right now. */
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+export class UtcNode {
+  constructor(child, rpcPort) {
+    this.child = child;
+    this.rpcPort = rpcPort;
+    this.log = [];
+    this.exited = null;
+    const keep = (chunk) => {
+      for (const line of chunk.toString().split('\n')) if (line) this.log.push(line);
+      if (this.log.length > 2000) this.log.splice(0, this.log.length - 2000);
+    };
+    child.stdout.on('data', keep);
+    child.stderr.on('data', keep);
+    child.on('exit', (code, signal) => { this.exited = { code, signal }; });
+  }
+
+  get endpoint() { return `ws://127.0.0.1:${this.rpcPort}`; }
+
+  logTail(lines = 40) { return this.log.slice(-lines).join('\n'); }
+
+  fail(message) {
+    throw new Error(`${message}\n--- utc-node log tail ---\n${this.logTail()}`);
+  }
+
+  /** Waits for a log line matching `pattern`; fails if the node exits first. */
+  async waitForLog(pattern, timeoutMs) {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      const line = this.log.find((l) => pattern.test(l));
+      if (line) return line;
+      if (this.exited) this.fail(`utc-node exited (${JSON.stringify(this.exited)}) before logging ${pattern}`);
+      await sleep(100);
+    }
+    this.fail(`utc-node did not log ${pattern} within ${timeoutMs} ms`);
+  }
+
+  /** Connects @polkadot/api to the node. */
+  async connect() {
+    const provider = new WsProvider(this.endpoint, 1000, {}, 30_000);
+    return ApiPromise.create({ provider, noInitWarn: true, throwOnConnect: true });
+  }
+
+  /** Stops the node with SIGTERM (SIGKILL after 20 s) and waits for it to exit. */
+  async stop() {
+    if (this.exited) return this.exited;
+    const done = new Promise((resolve) => this.child.once('exit', (code, signal) => resolve({ code, signal })));
+    this.child.kill('SIGTERM');
+    const timer = setTimeout(() => this.child.kill('SIGKILL'), 20_000);
+    const result = await done;
+    clearTimeout(timer);
+    return result;
+  }
+}
+
+/**
+ * Starts `utc-node --dev --tmp` (or with `args` instead of `--dev`) on free ports
+ * and waits until its RPC server listens where it was told to.
+ */
+export async function startNode({ args = ['--dev'], startTimeoutMs = 120_000 } = {}) {
+  const rpcPort = await freePort();
+  const p2pPort = await freePort();
+  const child = spawn(NODE_BIN, [
+    ...args,
+    '--tmp',
+    '--rpc-port', String(rpcPort),
+    '--port', String(p2pPort),
+    '--no-prometheus',
+    '--no-telemetry',
+    '--no-mdns',
+  ], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const node = new UtcNode(child, rpcPort);
+  await new Promise((resolve, reject) => {
+    child.once('spawn', resolve);
+    child.once('error', (e) => reject(new Error(`cannot start ${NODE_BIN}: ${e.message}`)));
+  });
+  const line = await node.waitForLog(/Running JSON-RPC server: addr=/, startTimeoutMs);
+  if (!new RegExp(`addr=(127\\.0\\.0\\.1|\\[::1\\]):${rpcPort}\\b`).test(line)) {
+    await node.stop();
+    node.fail(`utc-node listens elsewhere than 127.0.0.1:${rpcPort}: ${line}`);
+  }
+  return node;
+}
+
+/** Resolves once the node's finalized head reaches `height`. */
+export async function waitFinalized(api, height, timeoutMs) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const head = await api.rpc.chain.getFinalizedHead();
+    const header = await api.rpc.chain.getHeader(head);
+    if (header.number.toNumber() >= height) return header.number.toNumber();
+    await sleep(500);
+  }
+  throw new Error(`finalized height did not reach ${height} within ${timeoutMs} ms`);
+}
+
+/**
+ * Signs and submits `tx`, resolving when it is in a block with its events and,
+ * for a failed dispatch, the decoded error `{ section, name }`.
+ */
+export function submit(api, tx, signer) {
+  return new Promise((resolve, reject) => {
+    let unsubscribe = () => {};
+    tx.signAndSend(signer, ({ status, events, dispatchError }) => {
+      if (status.isInBlock) {
+        unsubscribe();
+        let error = null;
+        if (dispatchError) {
+          if (dispatchError.isModule) {
+            const meta = api.registry.findMetaError(dispatchError.asModule);
+            error = { section: meta.section, name: meta.name };
+          } else if (dispatchError.isToken) {
+            error = { section: 'token', name: dispatchError.asToken.type };
+          } else {
+            error = { section: 'dispatch', name: dispatchError.type };
+          }
+        }
+        resolve({ blockHash: status.asInBlock, events, error });
+      } else if (status.isInvalid || status.isDropped || status.isUsurped) {
+        unsubscribe();
+        reject(new Error(`transaction ${status.type}`));
+      }
+    }).then((u) => { unsubscribe = u; }, reject);
+  });
+}
