@@ -29,3 +29,6 @@ fi
 
 step "end-to-end tests (node --test)"
 (cd zombienet && node --test --test-concurrency=1 e2e/)
+
+step "network test (zombienet: Alice and Bob peer and finalize)"
+scripts/zombienet.sh smoke.zndsl

@@ -1,5 +1,8 @@
 //! `utc-node`: the UTC chain node.
 
+// `sc_cli::Error` and `sc_service::Error`, which the subcommands must return, are large.
+#![allow(clippy::result_large_err)]
+
 mod chain_spec;
 mod cli;
 mod command;

@@ -45,5 +45,5 @@ fn export_chain_spec_carries_the_token_properties() {
 	assert_eq!(spec["id"], "utc_dev");
 	assert_eq!(spec["properties"]["tokenSymbol"], "UNIT");
 	assert_eq!(spec["properties"]["tokenDecimals"], 12);
-	assert_eq!(spec["genesis"]["runtimeGenesis"]["patch"]["sudo"]["key"].is_string(), true);
+	assert!(spec["genesis"]["runtimeGenesis"]["patch"]["sudo"]["key"].is_string());
 }
