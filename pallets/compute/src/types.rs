@@ -1,0 +1,379 @@
+//! The data of pallet-compute: compute classes, attestors, providers, attestations
+//! and the ledger of what each provider minted and owes.
+
+use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
+use frame_support::{
+	traits::Get, BoundedVec, CloneNoBound, DebugNoBound, EqNoBound, PartialEqNoBound,
+};
+use scale_info::TypeInfo;
+use sp_core::{ed25519, sr25519, H256};
+use sp_runtime::{traits::Verify, MultiSignature};
+use utc_primitives::{AttestationId, ClassId, Units};
+
+/// The kind of hardware resource a class of compute runs on.
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	TypeInfo,
+	MaxEncodedLen,
+	serde::Serialize,
+	serde::Deserialize,
+)]
+pub enum ResourceKind {
+	Gpu,
+	Npu,
+	Qpu,
+	Cpu,
+}
+
+/// What one unit of a class measures.
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	TypeInfo,
+	MaxEncodedLen,
+	serde::Serialize,
+	serde::Deserialize,
+)]
+pub enum ComputeUnit {
+	/// One hour of one device.
+	Hour,
+	/// One second of one device.
+	Second,
+	/// 10^12 cycles.
+	TeraCycle,
+	/// One shot of a quantum circuit.
+	Shot,
+}
+
+/// The least hardware a provider must attest to serve a class.
+#[derive(
+	CloneNoBound,
+	PartialEqNoBound,
+	EqNoBound,
+	DebugNoBound,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	TypeInfo,
+	MaxEncodedLen,
+)]
+#[scale_info(skip_type_params(StringLimit))]
+pub struct HardwareFloor<StringLimit: Get<u32>> {
+	/// The model family, for example `NVIDIA H100`.
+	pub model_family: BoundedVec<u8, StringLimit>,
+	/// Minimum device memory, in MiB.
+	pub min_memory_mib: u32,
+	/// Minimum measured performance score (the class's benchmark, higher is faster).
+	pub min_performance: u32,
+}
+
+/// Whether a class accepts new attestations and mints.
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	TypeInfo,
+	MaxEncodedLen,
+)]
+pub enum ClassStatus {
+	/// Attestations and mints are accepted.
+	Active,
+	/// No new attestations or mints; existing tokens trade and redeem as before.
+	Paused,
+}
+
+/// A compute class: what one unit of its UTC token is.
+#[derive(
+	CloneNoBound,
+	PartialEqNoBound,
+	EqNoBound,
+	DebugNoBound,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	TypeInfo,
+	MaxEncodedLen,
+)]
+#[scale_info(skip_type_params(StringLimit))]
+pub struct ComputeClass<StringLimit: Get<u32>> {
+	/// Human-readable name, for example `H100 GPU hour`.
+	pub name: BoundedVec<u8, StringLimit>,
+	/// The token's symbol, for example `UTC-H100`.
+	pub symbol: BoundedVec<u8, StringLimit>,
+	pub kind: ResourceKind,
+	pub unit: ComputeUnit,
+	pub floor: HardwareFloor<StringLimit>,
+	/// Decimals of the token: one unit of compute is `10^decimals` of its smallest part.
+	pub decimals: u8,
+	pub status: ClassStatus,
+}
+
+/// An attestor's public key: the key that signs attestations.
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	PartialOrd,
+	Ord,
+	Debug,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	TypeInfo,
+	MaxEncodedLen,
+	serde::Serialize,
+	serde::Deserialize,
+)]
+pub enum AttestorKey {
+	Sr25519(sr25519::Public),
+	Ed25519(ed25519::Public),
+}
+
+impl AttestorKey {
+	/// Whether `signature` is this key's signature of `message`. A signature of
+	/// another scheme than the key's is never valid.
+	pub fn verify(&self, message: &[u8], signature: &MultiSignature) -> bool {
+		match (self, signature) {
+			(AttestorKey::Sr25519(key), MultiSignature::Sr25519(sig)) => sig.verify(message, key),
+			(AttestorKey::Ed25519(key), MultiSignature::Ed25519(sig)) => sig.verify(message, key),
+			_ => false,
+		}
+	}
+}
+
+/// Who an attestor is.
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	TypeInfo,
+	MaxEncodedLen,
+	serde::Serialize,
+	serde::Deserialize,
+)]
+pub enum AttestorKind {
+	/// Verifies TEE quotes (SGX, TDX, SEV-SNP, confidential GPUs).
+	TeeVerifier,
+	/// An auditor who inspected the hardware.
+	Auditor,
+	/// The hardware's vendor.
+	Vendor,
+}
+
+/// A registered attestor.
+#[derive(
+	CloneNoBound,
+	PartialEqNoBound,
+	EqNoBound,
+	DebugNoBound,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	TypeInfo,
+	MaxEncodedLen,
+)]
+#[scale_info(skip_type_params(StringLimit))]
+pub struct AttestorInfo<StringLimit: Get<u32>> {
+	pub kind: AttestorKind,
+	/// Free-form metadata: who runs it, where its policy is published.
+	pub metadata: BoundedVec<u8, StringLimit>,
+}
+
+/// What an attestor signs: the SCALE encoding of this struct, in this field order.
+#[derive(
+	Clone, PartialEq, Eq, Debug, Encode, Decode, DecodeWithMemTracking, TypeInfo, MaxEncodedLen,
+)]
+pub struct AttestationPayload<AccountId, BlockNumber, Hash> {
+	/// The chain's genesis hash: a signature is good on one chain only.
+	pub genesis_hash: Hash,
+	/// The provider whose hardware is attested.
+	pub provider: AccountId,
+	pub class: ClassId,
+	/// Units of the class's token (in its smallest part) the hardware can deliver in
+	/// the window.
+	pub units: Units,
+	/// First block at which the capacity counts.
+	pub valid_from: BlockNumber,
+	/// First block at which it no longer counts.
+	pub valid_until: BlockNumber,
+	/// Hash of the evidence (TEE quote, audit report) the attestor checked.
+	pub evidence_hash: H256,
+	/// The attestor's nonce: each (attestor, nonce) is accepted once.
+	pub nonce: u64,
+}
+
+/// What an attestor signs to revoke one of its attestations.
+#[derive(Clone, PartialEq, Eq, Debug, Encode, Decode, TypeInfo)]
+pub struct RevocationPayload<Hash> {
+	/// Domain tag, `b"utc/revoke"`: a revocation never reads as an attestation.
+	pub tag: [u8; 10],
+	pub genesis_hash: Hash,
+	pub attestation: AttestationId,
+}
+
+/// The domain tag of [`RevocationPayload`].
+pub const REVOCATION_TAG: [u8; 10] = *b"utc/revoke";
+
+/// An accepted attestation: capacity granted to a provider for a window.
+#[derive(
+	Clone, PartialEq, Eq, Debug, Encode, Decode, DecodeWithMemTracking, TypeInfo, MaxEncodedLen,
+)]
+pub struct Attestation<AccountId, BlockNumber> {
+	pub provider: AccountId,
+	pub class: ClassId,
+	pub attestor: AttestorKey,
+	/// Units granted.
+	pub units: Units,
+	/// Units minted against this attestation so far (never more than `units`).
+	pub minted: Units,
+	pub valid_from: BlockNumber,
+	pub valid_until: BlockNumber,
+	pub evidence_hash: H256,
+	pub nonce: u64,
+	/// Revoked attestations grant nothing; the record stays until its expiry.
+	pub revoked: bool,
+}
+
+impl<AccountId, BlockNumber: PartialOrd> Attestation<AccountId, BlockNumber> {
+	/// Whether the attestation grants capacity at block `now`.
+	pub fn is_live(&self, now: &BlockNumber) -> bool {
+		!self.revoked && self.valid_from <= *now && *now < self.valid_until
+	}
+
+	/// Whether it will grant capacity later (it is not yet valid).
+	pub fn is_pending(&self, now: &BlockNumber) -> bool {
+		!self.revoked && *now < self.valid_from
+	}
+
+	/// Units not yet minted against it.
+	pub fn unminted(&self) -> Units {
+		self.units.saturating_sub(self.minted)
+	}
+}
+
+/// A registered provider.
+#[derive(
+	CloneNoBound,
+	PartialEqNoBound,
+	EqNoBound,
+	DebugNoBound,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	TypeInfo,
+	MaxEncodedLen,
+)]
+#[scale_info(skip_type_params(StringLimit, MaxAttestations))]
+// The derives repeat `Balance`'s bounds in their where clauses.
+#[allow(clippy::multiple_bound_locations)]
+pub struct ProviderInfo<
+	Balance: Clone + PartialEq + Eq + core::fmt::Debug,
+	StringLimit: Get<u32>,
+	MaxAttestations: Get<u32>,
+> {
+	pub name: BoundedVec<u8, StringLimit>,
+	/// Region code, for example `EU-WEST` (upper-case letters, digits and `-`).
+	pub region: BoundedVec<u8, StringLimit>,
+	/// The storage deposit held while registered.
+	pub deposit: Balance,
+	/// The provider's attestations that have not expired yet.
+	pub attestations: BoundedVec<AttestationId, MaxAttestations>,
+	/// Units owed across all classes.
+	pub total_obligation: Units,
+}
+
+/// What a provider has attested, minted and owes in one class.
+#[derive(
+	Clone,
+	Default,
+	PartialEq,
+	Eq,
+	Debug,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	TypeInfo,
+	MaxEncodedLen,
+)]
+pub struct ProviderLedger {
+	/// Units of every attestation ever accepted (live or not).
+	pub attested: Units,
+	/// Units ever minted.
+	pub minted: Units,
+	/// Units owed: minted, less retired and settled.
+	pub obligation: Units,
+}
+
+/// A class's supply side: what its providers owe and what holders redeemed.
+#[derive(
+	Clone,
+	Default,
+	PartialEq,
+	Eq,
+	Debug,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	TypeInfo,
+	MaxEncodedLen,
+)]
+pub struct ClassSupply {
+	/// Σ of the providers' obligations in the class.
+	pub obligations: Units,
+	/// Units burned by redemption whose delivery is not yet settled.
+	pub redeemed: Units,
+}
+
+/// Who revoked an attestation.
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	TypeInfo,
+	MaxEncodedLen,
+)]
+pub enum Revoker {
+	Admin,
+	Attestor,
+}
+
+/// A provider's position in one class, as the runtime API reports it.
+#[derive(Clone, Default, PartialEq, Eq, Debug, Encode, Decode, TypeInfo)]
+pub struct ProviderClassState {
+	/// Units of live attestations.
+	pub live_capacity: Units,
+	/// Units of attestations not yet valid.
+	pub pending_capacity: Units,
+	/// Units the provider may still mint now (before the backing check).
+	pub mintable: Units,
+	pub ledger: ProviderLedger,
+}

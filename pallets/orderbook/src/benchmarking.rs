@@ -1,0 +1,214 @@
+//! Benchmarks of pallet-orderbook, each at its call's worst case.
+
+use super::*;
+use alloc::vec::Vec;
+use frame_benchmarking::v2::*;
+use frame_support::traits::{fungible::Mutate as _, fungibles, Get, Hooks};
+use frame_system::{pallet_prelude::BlockNumberFor, RawOrigin};
+use sp_runtime::{traits::Saturating, Permill};
+use utc_primitives::{ClassId, Units};
+
+/// A class no genesis uses, so the benchmarks own its asset.
+const CLASS: ClassId = 9_999;
+const TICK: Price = 1_000;
+
+fn market<T: Config>() -> MarketId {
+	let asset = T::AssetId::from(CLASS);
+	if !<T::Assets as fungibles::Inspect<_>>::asset_exists(asset) {
+		<T::Assets as fungibles::Create<_>>::create(asset, Pallet::<T>::escrow_account(), false, 1)
+			.expect("benchmark asset");
+	}
+	Pallet::<T>::do_create_market(
+		CLASS,
+		TICK,
+		1,
+		1,
+		Permill::from_parts(1_000),
+		Permill::from_parts(3_000),
+	)
+	.expect("benchmark market")
+}
+
+/// A trader with native funds and tokens to spare.
+fn trader<T: Config>(name: &'static str, index: u32) -> T::AccountId {
+	let who: T::AccountId = account(name, index, 0);
+	T::Currency::set_balance(&who, 1u128 << 100);
+	<T::Assets as fungibles::Mutate<_>>::mint_into(T::AssetId::from(CLASS), &who, 1u128 << 60)
+		.expect("benchmark tokens");
+	who
+}
+
+fn place<T: Config>(
+	who: &T::AccountId,
+	market: MarketId,
+	side: Side,
+	price: Price,
+	amount: Units,
+	expires_at: Option<BlockNumberFor<T>>,
+) {
+	Pallet::<T>::do_place_order(
+		who.clone(),
+		market,
+		side,
+		price,
+		amount,
+		TimeInForce::Gtc,
+		expires_at,
+		T::MaxFills::get(),
+	)
+	.expect("benchmark order");
+}
+
+/// Rests `count` bids at distinct prices below `top`, from as many traders as
+/// the open-order cap needs.
+fn fill_bid_levels<T: Config>(market: MarketId, count: u32, top: Price) {
+	let per_trader = T::MaxOpenOrders::get().max(1);
+	for i in 0..count {
+		let who = trader::<T>("bidder", i / per_trader);
+		place::<T>(&who, market, Side::Bid, top.saturating_sub(TICK * (i as u128 + 1)), 10, None);
+	}
+}
+
+#[benchmarks]
+mod benchmarks {
+	use super::*;
+
+	#[benchmark]
+	fn create_market() {
+		let asset = T::AssetId::from(CLASS);
+		<T::Assets as fungibles::Create<_>>::create(asset, Pallet::<T>::escrow_account(), false, 1)
+			.expect("benchmark asset");
+		let market = NextMarketId::<T>::get();
+		#[extrinsic_call]
+		_(
+			RawOrigin::Root,
+			CLASS,
+			TICK,
+			1,
+			1,
+			Permill::from_parts(1_000),
+			Permill::from_parts(3_000),
+		);
+		assert!(Markets::<T>::contains_key(market));
+	}
+
+	#[benchmark]
+	fn set_market_status() {
+		let market = market::<T>();
+		#[extrinsic_call]
+		_(RawOrigin::Root, market, MarketStatus::Halted);
+		assert_eq!(Markets::<T>::get(market).map(|m| m.status), Some(MarketStatus::Halted));
+	}
+
+	/// A bid that trades nothing and rests at a new price: the price index is all
+	/// but full, the account has all but one open order, the expiry block all but
+	/// full.
+	#[benchmark]
+	fn place_order_rest() {
+		let market = market::<T>();
+		let top = TICK * 1_000_000;
+		fill_bid_levels::<T>(market, T::MaxPriceLevels::get().saturating_sub(1), top);
+		let who = trader::<T>("maker", 0);
+		let expires_at = frame_system::Pallet::<T>::block_number().saturating_add(100u32.into());
+		// The caller's other orders share one price, so the index keeps its room.
+		for _ in 1..T::MaxOpenOrders::get() {
+			place::<T>(&who, market, Side::Bid, top.saturating_sub(TICK), 10, None);
+		}
+		ExpiryQueue::<T>::mutate(expires_at, |queue| {
+			for id in 0..T::MaxExpiriesPerBlock::get().saturating_sub(1) {
+				let _ = queue.try_push(u64::MAX - id as u64);
+			}
+		});
+		// Above every bid and below every ask: the new best bid.
+		#[extrinsic_call]
+		place_order(
+			RawOrigin::Signed(who.clone()),
+			market,
+			Side::Bid,
+			top,
+			10,
+			TimeInForce::Gtc,
+			Some(expires_at),
+			T::MaxFills::get(),
+		);
+		assert_eq!(Pallet::<T>::best_price(market, Side::Bid), Some(top));
+	}
+
+	/// A bid that takes `f` asks, each alone at its price: every fill also removes
+	/// an order, a level and a price.
+	#[benchmark]
+	fn place_order_fill(f: Linear<1, { T::MaxFills::get() }>) {
+		let market = market::<T>();
+		let per_trader = T::MaxOpenOrders::get().max(1);
+		for i in 0..f {
+			let who = trader::<T>("asker", i / per_trader);
+			place::<T>(&who, market, Side::Ask, TICK * (100 + i as u128), 10, None);
+		}
+		let taker = trader::<T>("taker", 0);
+		let amount = 10 * f as Units;
+		#[extrinsic_call]
+		place_order(
+			RawOrigin::Signed(taker),
+			market,
+			Side::Bid,
+			TICK * 1_000,
+			amount,
+			TimeInForce::Ioc,
+			None,
+			f,
+		);
+		assert!(Pallet::<T>::best_price(market, Side::Ask).is_none());
+	}
+
+	/// Cancels the only order at a price, in a full price index.
+	#[benchmark]
+	fn cancel_order() {
+		let market = market::<T>();
+		let top = TICK * 1_000_000;
+		fill_bid_levels::<T>(market, T::MaxPriceLevels::get().saturating_sub(1), top);
+		let who = trader::<T>("maker", 0);
+		let order = NextOrderId::<T>::get();
+		place::<T>(&who, market, Side::Bid, top, 10, None);
+		#[extrinsic_call]
+		_(RawOrigin::Signed(who), order);
+		assert!(!Orders::<T>::contains_key(order));
+	}
+
+	/// Cancels `n` orders, each alone at its price while the index has room.
+	#[benchmark]
+	fn cancel_all(n: Linear<0, { T::MaxOpenOrders::get() }>) {
+		let market = market::<T>();
+		let who = trader::<T>("maker", 0);
+		let levels = T::MaxPriceLevels::get().max(1);
+		for i in 0..n {
+			place::<T>(&who, market, Side::Bid, TICK * (100 + (i % levels) as u128), 10, None);
+		}
+		#[extrinsic_call]
+		_(RawOrigin::Signed(who.clone()), market);
+		assert!(AccountOrders::<T>::get(&who).is_empty());
+	}
+
+	/// `n` orders expire at the block that begins, each alone at its price.
+	#[benchmark]
+	fn on_initialize_expire(
+		n: Linear<0, { T::ExpirySweepPerBlock::get().min(T::MaxExpiriesPerBlock::get()) }>,
+	) {
+		let market = market::<T>();
+		let now = frame_system::Pallet::<T>::block_number();
+		let at = now.saturating_add(10u32.into());
+		let per_trader = T::MaxOpenOrders::get().max(1);
+		for i in 0..n {
+			let who = trader::<T>("maker", i / per_trader);
+			place::<T>(&who, market, Side::Bid, TICK * (100 + i as u128), 10, Some(at));
+		}
+		ExpiryCursor::<T>::put(at);
+		#[block]
+		{
+			Pallet::<T>::on_initialize(at);
+		}
+		let left: Vec<_> = Orders::<T>::iter_keys().collect();
+		assert!(left.is_empty());
+	}
+
+	impl_benchmark_test_suite!(Pallet, crate::mock::new_test_ext(), crate::mock::Test);
+}

@@ -1,0 +1,370 @@
+#![doc = include_str!("../README.md")]
+#![cfg_attr(not(feature = "std"), no_std)]
+
+extern crate alloc;
+
+pub use pallet::*;
+
+#[cfg(feature = "runtime-benchmarks")]
+mod benchmarking;
+mod impls;
+#[cfg(test)]
+mod mock;
+pub mod runtime_api;
+#[cfg(test)]
+mod tests;
+pub mod types;
+pub mod weights;
+
+pub use types::*;
+pub use weights::WeightInfo;
+
+#[frame_support::pallet]
+pub mod pallet {
+	use super::*;
+	use frame_support::{
+		pallet_prelude::*,
+		traits::{fungible, fungibles},
+		PalletId,
+	};
+	use frame_system::pallet_prelude::*;
+	use sp_runtime::Permill;
+	use utc_primitives::{ClassId, Units};
+
+	pub type OrderOf<T> = Order<<T as frame_system::Config>::AccountId, BlockNumberFor<T>>;
+
+	#[pallet::pallet]
+	pub struct Pallet<T>(_);
+
+	#[pallet::config]
+	pub trait Config: frame_system::Config<RuntimeEvent: From<Event<Self>>> {
+		/// Creates markets and halts them.
+		type AdminOrigin: EnsureOrigin<Self::RuntimeOrigin>;
+
+		/// The native token, the quote of every market; bids and order deposits are holds.
+		type Currency: fungible::Mutate<Self::AccountId, Balance = u128>
+			+ fungible::MutateHold<Self::AccountId, Reason = Self::RuntimeHoldReason>;
+
+		/// The overarching hold reason.
+		type RuntimeHoldReason: From<HoldReason>;
+
+		/// The asset id of a class's token; class `c` is asset `c`.
+		type AssetId: Member + Parameter + Copy + MaxEncodedLen + From<ClassId>;
+
+		/// The ledger of UTC tokens (pallet-assets); asks escrow their tokens in the
+		/// pallet's account.
+		type Assets: fungibles::Mutate<Self::AccountId, AssetId = Self::AssetId, Balance = Units>
+			+ fungibles::Create<Self::AccountId>;
+
+		/// The escrow account of resting asks.
+		#[pallet::constant]
+		type PalletId: Get<PalletId>;
+
+		/// Where trading fees go (the treasury).
+		type FeeDestination: Get<Self::AccountId>;
+
+		/// Native funds held for each resting order.
+		#[pallet::constant]
+		type OrderDeposit: Get<u128>;
+
+		/// Orders one account may have resting, across markets.
+		#[pallet::constant]
+		type MaxOpenOrders: Get<u32>;
+
+		/// Distinct prices per side of a market.
+		#[pallet::constant]
+		type MaxPriceLevels: Get<u32>;
+
+		/// The most fills one call may make; a call's `max_fills` is capped at it.
+		#[pallet::constant]
+		type MaxFills: Get<u32>;
+
+		/// Resting orders that may expire at one block.
+		#[pallet::constant]
+		type MaxExpiriesPerBlock: Get<u32>;
+
+		/// Expired orders removed per block at most, oldest first.
+		#[pallet::constant]
+		type ExpirySweepPerBlock: Get<u32>;
+
+		/// Weights from this pallet's benchmarks.
+		type WeightInfo: WeightInfo;
+	}
+
+	/// Why this pallet holds native funds.
+	#[pallet::composite_enum]
+	pub enum HoldReason {
+		/// What a resting bid may pay: its value and maker fee.
+		BidFunds,
+		/// The storage deposit of a resting order.
+		OrderDeposit,
+	}
+
+	#[pallet::storage]
+	pub type NextMarketId<T> = StorageValue<_, MarketId, ValueQuery>;
+
+	#[pallet::storage]
+	pub type Markets<T> = StorageMap<_, Twox64Concat, MarketId, Market>;
+
+	#[pallet::storage]
+	pub type NextOrderId<T> = StorageValue<_, OrderId, ValueQuery>;
+
+	/// Resting orders.
+	#[pallet::storage]
+	pub type Orders<T: Config> = StorageMap<_, Twox64Concat, OrderId, OrderOf<T>>;
+
+	/// The FIFO queue of orders at each price of each side of each market.
+	#[pallet::storage]
+	pub type Levels<T> = StorageNMap<
+		_,
+		(
+			NMapKey<Twox64Concat, MarketId>,
+			NMapKey<Twox64Concat, Side>,
+			NMapKey<Twox64Concat, Price>,
+		),
+		PriceLevel,
+	>;
+
+	/// The prices with resting orders, ascending, per market and side: the best bid
+	/// is the last, the best ask the first.
+	#[pallet::storage]
+	pub type Prices<T: Config> = StorageDoubleMap<
+		_,
+		Twox64Concat,
+		MarketId,
+		Twox64Concat,
+		Side,
+		BoundedVec<Price, T::MaxPriceLevels>,
+		ValueQuery,
+	>;
+
+	/// Each account's resting orders.
+	#[pallet::storage]
+	pub type AccountOrders<T: Config> = StorageMap<
+		_,
+		Blake2_128Concat,
+		T::AccountId,
+		BoundedVec<OrderId, T::MaxOpenOrders>,
+		ValueQuery,
+	>;
+
+	/// The resting orders that expire at each block.
+	#[pallet::storage]
+	pub type ExpiryQueue<T: Config> = StorageMap<
+		_,
+		Twox64Concat,
+		BlockNumberFor<T>,
+		BoundedVec<OrderId, T::MaxExpiriesPerBlock>,
+		ValueQuery,
+	>;
+
+	/// The first block whose expiring orders may not all be swept yet.
+	#[pallet::storage]
+	pub type ExpiryCursor<T: Config> = StorageValue<_, BlockNumberFor<T>, ValueQuery>;
+
+	#[pallet::event]
+	#[pallet::generate_deposit(pub(super) fn deposit_event)]
+	pub enum Event<T: Config> {
+		/// A market was created.
+		MarketCreated {
+			market: MarketId,
+			base: ClassId,
+			tick_size: Price,
+			lot_size: Units,
+			min_order: Units,
+			maker_fee: Permill,
+			taker_fee: Permill,
+		},
+		/// A market was halted or reopened.
+		MarketStatusChanged { market: MarketId, status: MarketStatus },
+		/// An order arrived. What it does next follows as `Trade`s and then
+		/// `OrderRested` or `OrderCancelled`, or `OrderFilled`.
+		OrderPlaced {
+			order_id: OrderId,
+			market: MarketId,
+			who: T::AccountId,
+			side: Side,
+			price: Price,
+			amount: Units,
+			time_in_force: TimeInForce,
+			expires_at: Option<BlockNumberFor<T>>,
+		},
+		/// Two orders traded `amount` at the maker's `price`.
+		Trade {
+			market: MarketId,
+			maker_order: OrderId,
+			taker_order: OrderId,
+			maker: T::AccountId,
+			taker: T::AccountId,
+			/// The taker's side.
+			taker_side: Side,
+			price: Price,
+			amount: Units,
+			maker_fee: u128,
+			taker_fee: u128,
+		},
+		/// The rest of an order joined the book.
+		OrderRested {
+			order_id: OrderId,
+			market: MarketId,
+			side: Side,
+			price: Price,
+			remaining: Units,
+		},
+		/// An order traded all its amount.
+		OrderFilled { order_id: OrderId, market: MarketId },
+		/// An order, or its rest, left without trading.
+		OrderCancelled {
+			order_id: OrderId,
+			market: MarketId,
+			remaining: Units,
+			reason: CancelReason,
+		},
+		/// A resting order reached its expiry and left the book.
+		OrderExpired { order_id: OrderId, market: MarketId, remaining: Units },
+	}
+
+	#[pallet::error]
+	pub enum Error<T> {
+		/// No market has this id.
+		UnknownMarket,
+		/// The market is halted.
+		MarketHalted,
+		/// The market already has this status.
+		StatusUnchanged,
+		/// Tick size, lot size and minimum order must be above zero, and the minimum
+		/// a multiple of the lot.
+		InvalidMarketParameters,
+		/// The base class has no token.
+		UnknownBaseAsset,
+		/// An order of zero amount or at price zero.
+		ZeroAmount,
+		/// The price is not a multiple of the market's tick size.
+		PriceOffTick,
+		/// The amount is not a multiple of the market's lot size.
+		AmountOffLot,
+		/// The amount is below the market's minimum order.
+		BelowMinimum,
+		/// The account cannot pay or deliver what the order needs.
+		InsufficientBalance,
+		/// A post-only order would trade on arrival.
+		PostOnlyWouldCross,
+		/// A fill-or-kill order cannot fill completely now (within `max_fills`).
+		FillOrKillUnfilled,
+		/// The order's expiry is not in the future.
+		Expired,
+		/// Expiry on an order that does not rest (IOC or FOK).
+		ExpiryNotResting,
+		/// The account has `MaxOpenOrders` resting orders.
+		TooManyOpenOrders,
+		/// The side of the book has `MaxPriceLevels` prices already.
+		TooManyPriceLevels,
+		/// `MaxExpiriesPerBlock` orders expire at that block already.
+		ExpiryQueueFull,
+		/// `max_fills` is zero for an order that must trade.
+		ZeroMaxFills,
+		/// No resting order has this id.
+		UnknownOrder,
+		/// Only the order's owner may cancel it.
+		NotOrderOwner,
+		/// An amount overflowed.
+		Overflow,
+	}
+
+	#[pallet::hooks]
+	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
+		/// Removes orders whose expiry has come, at most `ExpirySweepPerBlock`.
+		fn on_initialize(now: BlockNumberFor<T>) -> Weight {
+			let (blocks, orders) = Self::sweep_expired(now);
+			T::WeightInfo::on_initialize_expire(orders)
+				.saturating_add(T::DbWeight::get().reads_writes(blocks.into(), 1))
+		}
+
+		#[cfg(feature = "try-runtime")]
+		fn try_state(_: BlockNumberFor<T>) -> Result<(), sp_runtime::TryRuntimeError> {
+			Self::do_try_state()
+		}
+	}
+
+	#[pallet::call(weight(<T as Config>::WeightInfo))]
+	impl<T: Config> Pallet<T> {
+		/// Opens a market of class `base` against the native token.
+		#[pallet::call_index(0)]
+		pub fn create_market(
+			origin: OriginFor<T>,
+			base: ClassId,
+			tick_size: Price,
+			lot_size: Units,
+			min_order: Units,
+			maker_fee: Permill,
+			taker_fee: Permill,
+		) -> DispatchResult {
+			T::AdminOrigin::ensure_origin(origin)?;
+			Self::do_create_market(base, tick_size, lot_size, min_order, maker_fee, taker_fee)
+				.map(|_| ())
+		}
+
+		/// Halts a market (no new orders) or reopens it.
+		#[pallet::call_index(1)]
+		pub fn set_market_status(
+			origin: OriginFor<T>,
+			market: MarketId,
+			status: MarketStatus,
+		) -> DispatchResult {
+			T::AdminOrigin::ensure_origin(origin)?;
+			Self::do_set_market_status(market, status)
+		}
+
+		/// Places a limit order. It trades with resting orders at their prices, best
+		/// price first and oldest first at a price, at most `max_fills` of them; the
+		/// rest of a GTC or post-only order rests. A market order is an IOC whose
+		/// price bounds its slippage.
+		#[pallet::call_index(2)]
+		#[pallet::weight(T::WeightInfo::place_order_fill((*max_fills).min(T::MaxFills::get()))
+			.saturating_add(T::WeightInfo::place_order_rest()))]
+		pub fn place_order(
+			origin: OriginFor<T>,
+			market: MarketId,
+			side: Side,
+			price: Price,
+			amount: Units,
+			time_in_force: TimeInForce,
+			expires_at: Option<BlockNumberFor<T>>,
+			max_fills: u32,
+		) -> DispatchResultWithPostInfo {
+			let who = ensure_signed(origin)?;
+			let fills = Self::do_place_order(
+				who,
+				market,
+				side,
+				price,
+				amount,
+				time_in_force,
+				expires_at,
+				max_fills,
+			)?;
+			// Refund the fills the call did not make.
+			Ok(Some(
+				T::WeightInfo::place_order_fill(fills)
+					.saturating_add(T::WeightInfo::place_order_rest()),
+			)
+			.into())
+		}
+
+		/// Cancels one of the caller's resting orders, releasing what it holds.
+		#[pallet::call_index(3)]
+		pub fn cancel_order(origin: OriginFor<T>, order_id: OrderId) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_cancel_order(&who, order_id)
+		}
+
+		/// Cancels all the caller's resting orders in a market.
+		#[pallet::call_index(4)]
+		#[pallet::weight(T::WeightInfo::cancel_all(T::MaxOpenOrders::get()))]
+		pub fn cancel_all(origin: OriginFor<T>, market: MarketId) -> DispatchResultWithPostInfo {
+			let who = ensure_signed(origin)?;
+			let cancelled = Self::do_cancel_all(&who, market)?;
+			Ok(Some(T::WeightInfo::cancel_all(cancelled)).into())
+		}
+	}
+}

@@ -1,0 +1,721 @@
+//! pallet-orderbook's behaviour, one module per call or rule, and a property test
+//! against a plain reference matcher. Every test ends with `do_try_state()`.
+
+use crate::{mock::*, pallet::*, types::*, Error, Event};
+use frame_support::{
+	assert_noop, assert_ok,
+	traits::{fungible::InspectHold, Currency},
+};
+use sp_runtime::{DispatchError, Permill};
+
+fn place(
+	who: AccountId,
+	side: Side,
+	price: Price,
+	amount: u128,
+	tif: TimeInForce,
+) -> frame_support::dispatch::DispatchResultWithPostInfo {
+	Orderbook::place_order(
+		RuntimeOrigin::signed(who),
+		MARKET,
+		side,
+		price,
+		amount,
+		tif,
+		None,
+		MAX_FILLS,
+	)
+}
+
+fn free(who: AccountId) -> Balance {
+	Balances::free_balance(who)
+}
+
+fn tokens(who: AccountId) -> u128 {
+	Assets::balance(CLASS, who)
+}
+
+fn trades() -> Vec<(OrderId, OrderId, Price, u128, u128, u128)> {
+	book_events()
+		.into_iter()
+		.filter_map(|e| match e {
+			Event::Trade {
+				maker_order, taker_order, price, amount, maker_fee, taker_fee, ..
+			} => Some((maker_order, taker_order, price, amount, maker_fee, taker_fee)),
+			_ => None,
+		})
+		.collect()
+}
+
+mod markets {
+	use super::*;
+
+	#[test]
+	fn are_created_by_the_admin_with_valid_parameters() {
+		build_and_execute(|| {
+			let create = |origin, base, tick, lot, min| {
+				Orderbook::create_market(origin, base, tick, lot, min, maker_fee(), taker_fee())
+			};
+			assert_noop!(
+				create(RuntimeOrigin::signed(ALICE), CLASS, 1, 1, 1),
+				DispatchError::BadOrigin
+			);
+			assert_noop!(
+				create(RuntimeOrigin::root(), CLASS, 0, 1, 1),
+				Error::<Test>::InvalidMarketParameters
+			);
+			assert_noop!(
+				create(RuntimeOrigin::root(), CLASS, 1, 5, 7),
+				Error::<Test>::InvalidMarketParameters
+			);
+			assert_noop!(
+				create(RuntimeOrigin::root(), 42, 1, 1, 1),
+				Error::<Test>::UnknownBaseAsset
+			);
+			assert_ok!(create(RuntimeOrigin::root(), CLASS, 1, 1, 1));
+			assert_eq!(Markets::<Test>::get(1).unwrap().status, MarketStatus::Active);
+		});
+	}
+
+	#[test]
+	fn a_halted_market_takes_no_orders_but_lets_them_be_cancelled() {
+		build_and_execute(|| {
+			assert_ok!(place(ALICE, Side::Ask, 100, 10, TimeInForce::Gtc));
+			assert_ok!(Orderbook::set_market_status(
+				RuntimeOrigin::root(),
+				MARKET,
+				MarketStatus::Halted
+			));
+			assert_noop!(
+				place(BOB, Side::Bid, 100, 10, TimeInForce::Gtc),
+				Error::<Test>::MarketHalted
+			);
+			assert_ok!(Orderbook::cancel_order(RuntimeOrigin::signed(ALICE), 0));
+			assert_noop!(
+				Orderbook::set_market_status(RuntimeOrigin::root(), MARKET, MarketStatus::Halted),
+				Error::<Test>::StatusUnchanged
+			);
+			assert_noop!(
+				Orderbook::set_market_status(RuntimeOrigin::root(), 7, MarketStatus::Halted),
+				Error::<Test>::UnknownMarket
+			);
+		});
+	}
+}
+
+mod refusals {
+	use super::*;
+
+	#[test]
+	fn bad_orders_are_refused_with_specific_errors_and_change_nothing() {
+		build_and_execute(|| {
+			let o = RuntimeOrigin::signed(ALICE);
+			let gtc = TimeInForce::Gtc;
+			assert_noop!(
+				Orderbook::place_order(o.clone(), 9, Side::Bid, 100, 10, gtc, None, 1),
+				Error::<Test>::UnknownMarket
+			);
+			assert_noop!(place(ALICE, Side::Bid, 100, 0, gtc), Error::<Test>::ZeroAmount);
+			assert_noop!(place(ALICE, Side::Bid, 0, 10, gtc), Error::<Test>::ZeroAmount);
+			assert_noop!(place(ALICE, Side::Bid, 105, 10, gtc), Error::<Test>::PriceOffTick);
+			assert_noop!(place(ALICE, Side::Bid, 100, 12, gtc), Error::<Test>::AmountOffLot);
+			assert_ok!(Orderbook::create_market(
+				RuntimeOrigin::root(),
+				CLASS,
+				10,
+				5,
+				50,
+				maker_fee(),
+				taker_fee()
+			));
+			assert_noop!(
+				Orderbook::place_order(o.clone(), 1, Side::Bid, 100, 45, gtc, None, 1),
+				Error::<Test>::BelowMinimum
+			);
+			assert_noop!(place(POOR, Side::Bid, 100, 10, gtc), Error::<Test>::InsufficientBalance);
+			assert_noop!(place(POOR, Side::Ask, 100, 10, gtc), Error::<Test>::InsufficientBalance);
+			assert_noop!(
+				place(ALICE, Side::Ask, 100, TOKENS + 5, gtc),
+				Error::<Test>::InsufficientBalance
+			);
+			assert_noop!(
+				Orderbook::place_order(o.clone(), MARKET, Side::Bid, 100, 10, gtc, Some(1), 1),
+				Error::<Test>::Expired
+			);
+			assert_noop!(
+				Orderbook::place_order(
+					o.clone(),
+					MARKET,
+					Side::Bid,
+					100,
+					10,
+					TimeInForce::Ioc,
+					Some(5),
+					1
+				),
+				Error::<Test>::ExpiryNotResting
+			);
+			assert_noop!(
+				Orderbook::place_order(o, MARKET, Side::Bid, 100, 10, TimeInForce::Ioc, None, 0),
+				Error::<Test>::ZeroMaxFills
+			);
+		});
+	}
+
+	#[test]
+	fn post_only_that_would_cross_is_refused() {
+		build_and_execute(|| {
+			assert_ok!(place(ALICE, Side::Ask, 100, 10, TimeInForce::Gtc));
+			assert_noop!(
+				place(BOB, Side::Bid, 100, 10, TimeInForce::PostOnly),
+				Error::<Test>::PostOnlyWouldCross
+			);
+			assert_ok!(place(BOB, Side::Bid, 90, 10, TimeInForce::PostOnly));
+		});
+	}
+
+	#[test]
+	fn fill_or_kill_that_cannot_fill_is_refused() {
+		build_and_execute(|| {
+			assert_ok!(place(ALICE, Side::Ask, 100, 10, TimeInForce::Gtc));
+			assert_noop!(
+				place(BOB, Side::Bid, 100, 15, TimeInForce::Fok),
+				Error::<Test>::FillOrKillUnfilled
+			);
+			assert_ok!(place(BOB, Side::Bid, 100, 10, TimeInForce::Fok));
+			assert_eq!(tokens(BOB), TOKENS + 10);
+		});
+	}
+
+	#[test]
+	fn open_orders_and_price_levels_are_bounded() {
+		build_and_execute(|| {
+			for i in 0..MAX_PRICE_LEVELS as u128 {
+				assert_ok!(place(ALICE, Side::Ask, 1_000 + 10 * i, 5, TimeInForce::Gtc));
+			}
+			assert_noop!(
+				place(BOB, Side::Ask, 2_000, 5, TimeInForce::Gtc),
+				Error::<Test>::TooManyPriceLevels
+			);
+			// The same price joins its level.
+			assert_ok!(place(ALICE, Side::Ask, 1_000, 5, TimeInForce::Gtc));
+			assert_ok!(place(ALICE, Side::Ask, 1_000, 5, TimeInForce::Gtc));
+			assert_noop!(
+				place(ALICE, Side::Ask, 1_000, 5, TimeInForce::Gtc),
+				Error::<Test>::TooManyOpenOrders
+			);
+		});
+	}
+
+	#[test]
+	fn only_the_owner_cancels() {
+		build_and_execute(|| {
+			assert_ok!(place(ALICE, Side::Bid, 100, 10, TimeInForce::Gtc));
+			assert_noop!(
+				Orderbook::cancel_order(RuntimeOrigin::signed(BOB), 0),
+				Error::<Test>::NotOrderOwner
+			);
+			assert_noop!(
+				Orderbook::cancel_order(RuntimeOrigin::signed(ALICE), 5),
+				Error::<Test>::UnknownOrder
+			);
+		});
+	}
+}
+
+mod matching {
+	use super::*;
+
+	#[test]
+	fn a_resting_bid_holds_its_value_fee_and_deposit() {
+		build_and_execute(|| {
+			assert_ok!(place(ALICE, Side::Bid, 1_000, 100, TimeInForce::Gtc));
+			let value = 100_000;
+			let held = value + maker_fee().mul_floor(value);
+			assert_eq!(
+				Balances::balance_on_hold(
+					&RuntimeHoldReason::Orderbook(HoldReason::BidFunds),
+					&ALICE
+				),
+				held
+			);
+			assert_eq!(free(ALICE), NATIVE - held - ORDER_DEPOSIT);
+			assert_ok!(Orderbook::cancel_order(RuntimeOrigin::signed(ALICE), 0));
+			assert_eq!(free(ALICE), NATIVE);
+			assert!(matches!(
+				book_events().last(),
+				Some(Event::OrderCancelled {
+					order_id: 0,
+					reason: CancelReason::ByOwner,
+					remaining: 100,
+					..
+				})
+			));
+		});
+	}
+
+	#[test]
+	fn bid_crossing_two_asks_fills_both_at_maker_prices() {
+		build_and_execute(|| {
+			assert_ok!(place(ALICE, Side::Ask, 1_000, 50, TimeInForce::Gtc));
+			assert_ok!(place(BOB, Side::Ask, 1_010, 50, TimeInForce::Gtc));
+			assert_eq!(tokens(ALICE), TOKENS - 50, "asks escrow their tokens");
+			let (alice0, bob0, charlie0) = (free(ALICE), free(BOB), free(CHARLIE));
+
+			assert_ok!(place(CHARLIE, Side::Bid, 1_020, 80, TimeInForce::Gtc));
+			let (v1, v2) = (1_000 * 50, 1_010 * 30);
+			let fee = |rate: Permill, v: u128| rate.mul_floor(v);
+			assert_eq!(
+				trades(),
+				vec![
+					(0, 2, 1_000, 50, fee(maker_fee(), v1), fee(taker_fee(), v1)),
+					(1, 2, 1_010, 30, fee(maker_fee(), v2), fee(taker_fee(), v2)),
+				]
+			);
+			assert_eq!(tokens(CHARLIE), TOKENS + 80);
+			assert_eq!(
+				free(CHARLIE),
+				charlie0 - v1 - v2 - fee(taker_fee(), v1) - fee(taker_fee(), v2)
+			);
+			// Alice's order is gone: her deposit is back too.
+			assert_eq!(free(ALICE), alice0 + v1 - fee(maker_fee(), v1) + ORDER_DEPOSIT);
+			assert_eq!(free(BOB), bob0 + v2 - fee(maker_fee(), v2));
+			assert_eq!(
+				free(TREASURY),
+				1 + fee(maker_fee(), v1)
+					+ fee(taker_fee(), v1)
+					+ fee(maker_fee(), v2)
+					+ fee(taker_fee(), v2)
+			);
+			assert_eq!(Orders::<Test>::get(1).unwrap().remaining, 20);
+			assert!(book_events().contains(&Event::OrderFilled { order_id: 2, market: MARKET }));
+		});
+	}
+
+	#[test]
+	fn asks_at_one_price_fill_oldest_first() {
+		build_and_execute(|| {
+			assert_ok!(place(ALICE, Side::Ask, 1_000, 10, TimeInForce::Gtc));
+			assert_ok!(place(BOB, Side::Ask, 1_000, 10, TimeInForce::Gtc));
+			assert_ok!(place(CHARLIE, Side::Bid, 1_000, 15, TimeInForce::Ioc));
+			let t = trades();
+			assert_eq!((t[0].0, t[0].3), (0, 10));
+			assert_eq!((t[1].0, t[1].3), (1, 5));
+		});
+	}
+
+	#[test]
+	fn a_sell_into_a_bid_pays_from_the_bids_hold() {
+		build_and_execute(|| {
+			assert_ok!(place(ALICE, Side::Bid, 1_000, 100, TimeInForce::Gtc));
+			let bob0 = free(BOB);
+			assert_ok!(place(BOB, Side::Ask, 900, 30, TimeInForce::Ioc));
+			let v = 30_000;
+			assert_eq!(
+				trades(),
+				vec![(0, 1, 1_000, 30, maker_fee().mul_floor(v), taker_fee().mul_floor(v))]
+			);
+			assert_eq!(free(BOB), bob0 + v - taker_fee().mul_floor(v));
+			assert_eq!(tokens(ALICE), TOKENS + 30);
+			let rest = 70_000;
+			assert_eq!(
+				Balances::balance_on_hold(
+					&RuntimeHoldReason::Orderbook(HoldReason::BidFunds),
+					&ALICE
+				),
+				rest + maker_fee().mul_floor(rest)
+			);
+		});
+	}
+
+	#[test]
+	fn gtc_rest_rests_and_ioc_rest_is_dropped() {
+		build_and_execute(|| {
+			assert_ok!(place(ALICE, Side::Ask, 1_000, 10, TimeInForce::Gtc));
+			assert_ok!(place(BOB, Side::Bid, 1_000, 25, TimeInForce::Gtc));
+			assert_eq!(Orders::<Test>::get(1).unwrap().remaining, 15);
+			assert_eq!(Orderbook::best_price(MARKET, Side::Bid), Some(1_000));
+			assert_ok!(place(ALICE, Side::Ask, 1_100, 10, TimeInForce::Gtc));
+			// A market buy: IOC with its limit as the slippage bound.
+			assert_ok!(place(CHARLIE, Side::Bid, 1_050, 10, TimeInForce::Ioc));
+			assert!(matches!(
+				book_events().last(),
+				Some(Event::OrderCancelled {
+					order_id: 3,
+					remaining: 10,
+					reason: CancelReason::ImmediateOrCancel,
+					..
+				})
+			));
+		});
+	}
+
+	#[test]
+	fn the_rest_of_an_order_that_hits_max_fills_does_not_rest_crossed() {
+		build_and_execute(|| {
+			for _ in 0..3 {
+				assert_ok!(place(ALICE, Side::Ask, 1_000, 5, TimeInForce::Gtc));
+			}
+			assert_ok!(Orderbook::place_order(
+				RuntimeOrigin::signed(BOB),
+				MARKET,
+				Side::Bid,
+				1_000,
+				15,
+				TimeInForce::Gtc,
+				None,
+				2
+			));
+			assert_eq!(trades().len(), 2);
+			assert!(matches!(
+				book_events().last(),
+				Some(Event::OrderCancelled {
+					remaining: 5,
+					reason: CancelReason::MaxFillsReached,
+					..
+				})
+			));
+		});
+	}
+
+	#[test]
+	fn cancel_all_cancels_only_that_market() {
+		build_and_execute(|| {
+			assert_ok!(Orderbook::create_market(
+				RuntimeOrigin::root(),
+				CLASS,
+				10,
+				5,
+				5,
+				maker_fee(),
+				taker_fee()
+			));
+			assert_ok!(place(ALICE, Side::Bid, 100, 10, TimeInForce::Gtc));
+			assert_ok!(place(ALICE, Side::Ask, 200, 10, TimeInForce::Gtc));
+			assert_ok!(Orderbook::place_order(
+				RuntimeOrigin::signed(ALICE),
+				1,
+				Side::Bid,
+				100,
+				10,
+				TimeInForce::Gtc,
+				None,
+				1
+			));
+			assert_ok!(Orderbook::cancel_all(RuntimeOrigin::signed(ALICE), MARKET));
+			assert_eq!(AccountOrders::<Test>::get(ALICE).into_inner(), vec![2]);
+			assert_noop!(
+				Orderbook::cancel_all(RuntimeOrigin::signed(ALICE), 9),
+				Error::<Test>::UnknownMarket
+			);
+		});
+	}
+
+	#[test]
+	fn depth_and_quote_read_the_book() {
+		build_and_execute(|| {
+			assert_ok!(place(ALICE, Side::Ask, 1_000, 10, TimeInForce::Gtc));
+			assert_ok!(place(BOB, Side::Ask, 1_000, 5, TimeInForce::Gtc));
+			assert_ok!(place(BOB, Side::Ask, 1_020, 20, TimeInForce::Gtc));
+			assert_ok!(place(CHARLIE, Side::Bid, 990, 5, TimeInForce::Gtc));
+			assert_eq!(Orderbook::depth(MARKET, Side::Ask, 5), vec![(1_000, 15), (1_020, 20)]);
+			assert_eq!(Orderbook::depth(MARKET, Side::Bid, 5), vec![(990, 5)]);
+			let q = Orderbook::quote(MARKET, Side::Bid, 25);
+			assert_eq!(q, Quote { filled: 25, value: 15_000 + 10 * 1_020, worst_price: 1_020 });
+		});
+	}
+}
+
+mod expiry {
+	use super::*;
+
+	fn place_until(who: AccountId, side: Side, price: Price, at: u64) {
+		assert_ok!(Orderbook::place_order(
+			RuntimeOrigin::signed(who),
+			MARKET,
+			side,
+			price,
+			10,
+			TimeInForce::Gtc,
+			Some(at),
+			1
+		));
+	}
+
+	#[test]
+	fn due_orders_are_swept_a_bounded_number_per_block() {
+		build_and_execute(|| {
+			for price in [100, 110, 120] {
+				place_until(ALICE, Side::Bid, price, 3);
+			}
+			run_to_block(2);
+			assert_eq!(Orders::<Test>::iter().count(), 3);
+			run_to_block(3);
+			// Two per block: one is left for the next.
+			assert_eq!(Orders::<Test>::iter().count(), 1);
+			run_to_block(4);
+			assert_eq!(Orders::<Test>::iter().count(), 0);
+			assert_eq!(free(ALICE), NATIVE);
+			assert_eq!(
+				book_events().iter().filter(|e| matches!(e, Event::OrderExpired { .. })).count(),
+				3
+			);
+		});
+	}
+
+	#[test]
+	fn a_due_order_is_refused_at_match_time() {
+		build_and_execute(|| {
+			place_until(ALICE, Side::Ask, 1_000, 3);
+			// Not yet swept: block 3 begins without on_initialize.
+			System::set_block_number(3);
+			assert_ok!(place(BOB, Side::Bid, 1_000, 10, TimeInForce::Ioc));
+			assert!(trades().is_empty());
+			assert!(book_events()
+				.iter()
+				.any(|e| matches!(e, Event::OrderExpired { order_id: 0, .. })));
+			assert_eq!(tokens(ALICE), TOKENS);
+		});
+	}
+
+	#[test]
+	fn an_expiry_block_takes_a_bounded_number_of_orders() {
+		build_and_execute(|| {
+			for i in 0..MAX_EXPIRIES as u128 {
+				place_until(ALICE, Side::Bid, 100 + 10 * i, 9);
+			}
+			assert_noop!(
+				Orderbook::place_order(
+					RuntimeOrigin::signed(BOB),
+					MARKET,
+					Side::Bid,
+					100,
+					10,
+					TimeInForce::Gtc,
+					Some(9),
+					1
+				),
+				Error::<Test>::ExpiryQueueFull
+			);
+		});
+	}
+}
+
+/// A plain matcher: resting orders in a list, scanned in full for the best price
+/// and then the oldest; balances as totals (free + held + escrowed).
+mod reference {
+	use super::*;
+	use std::collections::BTreeMap;
+
+	#[derive(Clone)]
+	pub struct RefOrder {
+		pub id: OrderId,
+		pub owner: AccountId,
+		pub side: Side,
+		pub price: Price,
+		pub remaining: u128,
+	}
+
+	#[derive(Clone, Default)]
+	pub struct Book {
+		pub orders: Vec<RefOrder>,
+		pub next_id: OrderId,
+		pub native: BTreeMap<AccountId, i128>,
+		pub tokens: BTreeMap<AccountId, i128>,
+		pub trades: Vec<(OrderId, OrderId, Price, u128, u128, u128)>,
+	}
+
+	/// Best price first, then oldest (ids grow with time).
+	fn priority(o: &RefOrder) -> (u128, OrderId) {
+		(if o.side == Side::Ask { o.price } else { u128::MAX - o.price }, o.id)
+	}
+
+	impl Book {
+		fn makers(&self, taker: Side, limit: Price) -> Vec<&RefOrder> {
+			let mut makers: Vec<&RefOrder> = self
+				.orders
+				.iter()
+				.filter(|o| o.side == taker.opposite() && taker.crosses(limit, o.price))
+				.collect();
+			makers.sort_by_key(|o| priority(o));
+			makers
+		}
+
+		fn credit(map: &mut BTreeMap<AccountId, i128>, who: AccountId, delta: i128) {
+			*map.entry(who).or_default() += delta;
+		}
+
+		/// Places an order; returns false, changing nothing, where it is refused.
+		pub fn place(
+			&mut self,
+			who: AccountId,
+			side: Side,
+			price: Price,
+			amount: u128,
+			tif: TimeInForce,
+			max_fills: u32,
+		) -> bool {
+			let max_fills = max_fills.min(MAX_FILLS);
+			if tif == TimeInForce::PostOnly && !self.makers(side, price).is_empty() {
+				return false;
+			}
+			let available: u128 =
+				self.makers(side, price).iter().take(max_fills as usize).map(|o| o.remaining).sum();
+			if tif == TimeInForce::Fok && available < amount {
+				return false;
+			}
+			let mut next = self.clone();
+			let id = next.next_id;
+			next.next_id += 1;
+			let (mut remaining, mut met) = (amount, 0);
+			while remaining > 0 && met < max_fills {
+				let Some(best) = next.makers(side, price).first().map(|o| o.id) else { break };
+				let i = next.orders.iter().position(|o| o.id == best).unwrap();
+				met += 1;
+				let maker = next.orders[i].clone();
+				let fill = remaining.min(maker.remaining);
+				let value = maker.price * fill;
+				let taker_fee = taker_fee().mul_floor(value);
+				let maker_fee = if maker.side == Side::Ask {
+					maker_fee().mul_floor(value)
+				} else {
+					let before = bid_hold(maker.price, maker.remaining, maker_fee()).unwrap();
+					let after = bid_hold(maker.price, maker.remaining - fill, maker_fee()).unwrap();
+					before - after - value
+				};
+				let (buyer, seller, buyer_fee, seller_fee) = match side {
+					Side::Bid => (who, maker.owner, taker_fee, maker_fee),
+					Side::Ask => (maker.owner, who, maker_fee, taker_fee),
+				};
+				Self::credit(&mut next.native, buyer, -((value + buyer_fee) as i128));
+				Self::credit(&mut next.native, seller, (value - seller_fee) as i128);
+				Self::credit(&mut next.native, TREASURY, (buyer_fee + seller_fee) as i128);
+				Self::credit(&mut next.tokens, buyer, fill as i128);
+				Self::credit(&mut next.tokens, seller, -(fill as i128));
+				next.trades.push((maker.id, id, maker.price, fill, maker_fee, taker_fee));
+				next.orders[i].remaining -= fill;
+				if next.orders[i].remaining == 0 {
+					next.orders.remove(i);
+				}
+				remaining -= fill;
+			}
+			let rests = matches!(tif, TimeInForce::Gtc | TimeInForce::PostOnly);
+			if remaining > 0 && rests && next.makers(side, price).is_empty() {
+				// The pallet's storage bounds: open orders per account, prices per side.
+				let open = next.orders.iter().filter(|o| o.owner == who).count() as u32;
+				let mut prices: Vec<Price> =
+					next.orders.iter().filter(|o| o.side == side).map(|o| o.price).collect();
+				prices.sort();
+				prices.dedup();
+				if open >= MAX_OPEN_ORDERS
+					|| (!prices.contains(&price) && prices.len() as u32 >= MAX_PRICE_LEVELS)
+				{
+					return false;
+				}
+				next.orders.push(RefOrder { id, owner: who, side, price, remaining });
+			}
+			*self = next;
+			true
+		}
+
+		pub fn cancel(&mut self, who: AccountId, id: OrderId) -> bool {
+			match self.orders.iter().position(|o| o.id == id && o.owner == who) {
+				Some(i) => {
+					self.orders.remove(i);
+					true
+				}
+				None => false,
+			}
+		}
+	}
+}
+
+mod property {
+	use super::*;
+
+	struct Lcg(u64);
+	impl Lcg {
+		fn next(&mut self, bound: u64) -> u64 {
+			self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+			(self.0 >> 33) % bound
+		}
+	}
+
+	/// An account's native total (free + held) and token total (own + escrowed).
+	fn totals(who: AccountId) -> (i128, i128) {
+		let native = Balances::total_balance(&who) as i128;
+		let escrowed: u128 = Orders::<Test>::iter_values()
+			.filter(|o| o.owner == who && o.side == Side::Ask)
+			.map(|o| o.held)
+			.sum();
+		(native, (tokens(who) + escrowed) as i128)
+	}
+
+	#[test]
+	fn random_order_flow_matches_the_reference_matcher() {
+		new_test_ext().execute_with(|| {
+			let mut rng = Lcg(7);
+			let mut model = reference::Book::default();
+			let accounts: Vec<AccountId> =
+				TRADERS.iter().chain([TREASURY].iter()).copied().collect();
+			let start: Vec<(i128, i128)> = accounts.iter().map(|a| totals(*a)).collect();
+			let (mut accepted, mut refused) = (0, 0);
+			for step in 0..3_000 {
+				let who = TRADERS[rng.next(4) as usize];
+				if rng.next(6) == 0 {
+					let id = rng.next(model.next_id.max(1));
+					let expected = model.cancel(who, id);
+					let result = Orderbook::cancel_order(RuntimeOrigin::signed(who), id);
+					assert_eq!(result.is_ok(), expected, "cancel at step {step}");
+				} else {
+					let side = if rng.next(2) == 0 { Side::Bid } else { Side::Ask };
+					// Ten prices around 1_000, so that orders cross often.
+					let price = TICK * (95 + rng.next(10) as u128);
+					let amount = LOT * (1 + rng.next(8) as u128);
+					let tif = [
+						TimeInForce::Gtc,
+						TimeInForce::Gtc,
+						TimeInForce::Ioc,
+						TimeInForce::Fok,
+						TimeInForce::PostOnly,
+					][rng.next(5) as usize];
+					let max_fills = 1 + rng.next(MAX_FILLS as u64) as u32;
+					let expected = model.place(who, side, price, amount, tif, max_fills);
+					let result = Orderbook::place_order(
+						RuntimeOrigin::signed(who),
+						MARKET,
+						side,
+						price,
+						amount,
+						tif,
+						None,
+						max_fills,
+					);
+					assert_eq!(result.is_ok(), expected, "step {step}: {result:?}");
+					if expected {
+						accepted += 1
+					} else {
+						refused += 1
+					}
+				}
+				Orderbook::do_try_state().expect("invariants hold after every call");
+				assert_eq!(trades(), model.trades, "trades differ at step {step}");
+				for (who, (native0, tokens0)) in accounts.iter().zip(start.iter()) {
+					let (native, toks) = totals(*who);
+					assert_eq!(
+						native - native0,
+						model.native.get(who).copied().unwrap_or_default(),
+						"native of {who} at step {step}"
+					);
+					assert_eq!(
+						toks - tokens0,
+						model.tokens.get(who).copied().unwrap_or_default(),
+						"tokens of {who} at step {step}"
+					);
+				}
+			}
+			assert!(accepted > 1_000 && refused > 10, "accepted {accepted}, refused {refused}");
+			assert!(model.trades.len() > 300, "the flow traded: {}", model.trades.len());
+		});
+	}
+}

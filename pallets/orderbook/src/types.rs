@@ -1,0 +1,216 @@
+//! The data of pallet-orderbook: markets, orders, price levels.
+
+use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
+use scale_info::TypeInfo;
+use sp_runtime::Permill;
+use utc_primitives::{ClassId, Units};
+
+/// A market's id.
+pub type MarketId = u32;
+/// An order's id.
+pub type OrderId = u64;
+/// A price: native token (smallest part) per smallest part of the base token.
+pub type Price = u128;
+
+/// Which side of the book an order is on.
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	TypeInfo,
+	MaxEncodedLen,
+)]
+pub enum Side {
+	/// Buys the base token, pays the native token.
+	Bid,
+	/// Sells the base token for the native token.
+	Ask,
+}
+
+impl Side {
+	pub fn opposite(self) -> Side {
+		match self {
+			Side::Bid => Side::Ask,
+			Side::Ask => Side::Bid,
+		}
+	}
+
+	/// Whether an order of this side at `limit` trades with a resting order at `price`.
+	pub fn crosses(self, limit: Price, price: Price) -> bool {
+		match self {
+			Side::Bid => price <= limit,
+			Side::Ask => price >= limit,
+		}
+	}
+}
+
+/// How long an order lives.
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	TypeInfo,
+	MaxEncodedLen,
+)]
+pub enum TimeInForce {
+	/// Good till cancelled: the unfilled rest rests on the book.
+	Gtc,
+	/// Immediate or cancel: fills what it can now, the rest is dropped.
+	Ioc,
+	/// Fill or kill: fills completely now, or nothing happens.
+	Fok,
+	/// Rests only: refused if it would trade on arrival.
+	PostOnly,
+}
+
+/// Whether a market trades.
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	TypeInfo,
+	MaxEncodedLen,
+)]
+pub enum MarketStatus {
+	Active,
+	/// No new orders; resting orders may be cancelled.
+	Halted,
+}
+
+/// A market: one UTC class against the native token.
+#[derive(
+	Clone, PartialEq, Eq, Debug, Encode, Decode, DecodeWithMemTracking, TypeInfo, MaxEncodedLen,
+)]
+pub struct Market {
+	/// The compute class whose token is traded.
+	pub base: ClassId,
+	/// Prices are multiples of this.
+	pub tick_size: Price,
+	/// Amounts are multiples of this.
+	pub lot_size: Units,
+	/// The least amount of an order.
+	pub min_order: Units,
+	/// Fee of the resting side of a trade, on the trade's native value.
+	pub maker_fee: Permill,
+	/// Fee of the arriving side of a trade, on the trade's native value.
+	pub taker_fee: Permill,
+	pub status: MarketStatus,
+}
+
+/// An order resting on the book.
+#[derive(
+	Clone, PartialEq, Eq, Debug, Encode, Decode, DecodeWithMemTracking, TypeInfo, MaxEncodedLen,
+)]
+pub struct Order<AccountId, BlockNumber> {
+	pub market: MarketId,
+	pub owner: AccountId,
+	pub side: Side,
+	pub price: Price,
+	/// Base units still to trade; never zero while the order rests.
+	pub remaining: Units,
+	/// The order leaves the book at this block, if set.
+	pub expires_at: Option<BlockNumber>,
+	/// What the order holds: native funds for a bid (value and maker fee of
+	/// `remaining`), base tokens in escrow for an ask (`remaining`).
+	pub held: u128,
+	/// The previous and next orders at the same price, oldest first.
+	pub prev: Option<OrderId>,
+	pub next: Option<OrderId>,
+}
+
+/// The orders resting at one price on one side, oldest first.
+#[derive(
+	Clone,
+	Default,
+	PartialEq,
+	Eq,
+	Debug,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	TypeInfo,
+	MaxEncodedLen,
+)]
+pub struct PriceLevel {
+	pub head: OrderId,
+	pub tail: OrderId,
+	/// Σ of the orders' remaining amounts.
+	pub total: Units,
+	pub orders: u32,
+}
+
+/// Why an order left the book without filling.
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	TypeInfo,
+	MaxEncodedLen,
+)]
+pub enum CancelReason {
+	/// Its owner cancelled it.
+	ByOwner,
+	/// The rest of an immediate-or-cancel order.
+	ImmediateOrCancel,
+	/// The call reached its `max_fills` while the order still crossed the book:
+	/// the rest cannot rest without crossing it.
+	MaxFillsReached,
+}
+
+/// Native value of `amount` at `price`, if it fits.
+pub fn value_of(price: Price, amount: Units) -> Option<u128> {
+	price.checked_mul(amount)
+}
+
+/// What a resting bid of `amount` at `price` holds: its value and the maker fee on it.
+pub fn bid_hold(price: Price, amount: Units, maker_fee: Permill) -> Option<u128> {
+	let value = value_of(price, amount)?;
+	value.checked_add(maker_fee.mul_floor(value))
+}
+
+/// A fee on `value`, rounded down.
+pub fn fee_on(rate: Permill, value: u128) -> u128 {
+	rate.mul_floor(value)
+}
+
+/// The depth of one side: (price, total amount) from the best price outwards.
+pub type Depth = alloc::vec::Vec<(Price, Units)>;
+
+/// What filling `amount` against the book now would give.
+#[derive(Clone, Default, PartialEq, Eq, Debug, Encode, Decode, TypeInfo)]
+pub struct Quote {
+	/// Base units that would trade (at most the amount asked).
+	pub filled: Units,
+	/// Their native value, fees excluded.
+	pub value: u128,
+	/// The worst price reached.
+	pub worst_price: Price,
+}
+
+impl Quote {
+	pub(crate) fn add(&mut self, price: Price, amount: Units) {
+		self.filled = self.filled.saturating_add(amount);
+		self.value = self.value.saturating_add(price.saturating_mul(amount));
+		self.worst_price = price;
+	}
+}
