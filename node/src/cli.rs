@@ -48,4 +48,7 @@ pub enum Subcommand {
 
 	/// Database metadata.
 	ChainInfo(sc_cli::ChainInfoCmd),
+
+	/// Build and sign an attestation of a provider's capacity (for attestors).
+	Attest(crate::attest::AttestCmd),
 }

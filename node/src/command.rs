@@ -138,6 +138,11 @@ pub fn run() -> sc_cli::Result<()> {
 			}
 			})
 		}
+		Some(Subcommand::Attest(cmd)) => {
+			let signed = cmd.run().map_err(sc_cli::Error::Input)?;
+			println!("{signed:#}");
+			Ok(())
+		}
 		Some(Subcommand::ChainInfo(cmd)) => {
 			let runner = cli.create_runner(cmd)?;
 			runner.sync_run(|config| cmd.run::<Block>(&config))

@@ -3,6 +3,7 @@
 // `sc_cli::Error` and `sc_service::Error`, which the subcommands must return, are large.
 #![allow(clippy::result_large_err)]
 
+mod attest;
 mod chain_spec;
 mod cli;
 mod command;

@@ -17,8 +17,9 @@ use sp_runtime::{
 use sp_version::RuntimeVersion;
 
 use super::{
-	AccountId, Aura, Balance, Block, Executive, Grandpa, InherentDataExt, Nonce, Runtime,
-	RuntimeCall, RuntimeGenesisConfig, SessionKeys, System, TransactionPayment, VERSION,
+	AccountId, Aura, Balance, Block, Compute, Executive, Grandpa, InherentDataExt, Nonce,
+	Orderbook, Runtime, RuntimeCall, RuntimeGenesisConfig, SessionKeys, System, TransactionPayment,
+	VERSION,
 };
 
 impl_runtime_apis! {
@@ -201,6 +202,80 @@ impl_runtime_apis! {
 
 		fn query_length_to_fee(length: u32) -> Balance {
 			TransactionPayment::length_to_fee(length)
+		}
+	}
+
+	impl pallet_compute::runtime_api::ComputeApi<
+		Block,
+		AccountId,
+		pallet_compute::ComputeClassOf<Runtime>,
+		pallet_compute::AttestationOf<Runtime>,
+		pallet_compute::AttestorInfoOf<Runtime>,
+	> for Runtime {
+		fn classes() -> Vec<(utc_primitives::ClassId, pallet_compute::ComputeClassOf<Runtime>)> {
+			Compute::classes()
+		}
+
+		fn class(class: utc_primitives::ClassId) -> Option<pallet_compute::ComputeClassOf<Runtime>> {
+			pallet_compute::Classes::<Runtime>::get(class)
+		}
+
+		fn attestors() -> Vec<(pallet_compute::AttestorKey, pallet_compute::AttestorInfoOf<Runtime>)> {
+			Compute::attestors()
+		}
+
+		fn provider_attestations(
+			provider: AccountId,
+		) -> Vec<(utc_primitives::AttestationId, pallet_compute::AttestationOf<Runtime>)> {
+			Compute::provider_attestations(&provider)
+		}
+
+		fn provider_class_state(
+			provider: AccountId,
+			class: utc_primitives::ClassId,
+		) -> pallet_compute::ProviderClassState {
+			Compute::provider_class_state(&provider, class)
+		}
+
+		fn revocation_message(attestation: utc_primitives::AttestationId) -> Vec<u8> {
+			Compute::revocation_message(attestation)
+		}
+	}
+
+	impl pallet_orderbook::runtime_api::OrderbookApi<
+		Block,
+		AccountId,
+		pallet_orderbook::OrderOf<Runtime>,
+	> for Runtime {
+		fn best_bid_ask(
+			market: pallet_orderbook::MarketId,
+		) -> (Option<(pallet_orderbook::Price, u128)>, Option<(pallet_orderbook::Price, u128)>) {
+			let best = |side| Orderbook::depth(market, side, 1).into_iter().next();
+			(best(pallet_orderbook::Side::Bid), best(pallet_orderbook::Side::Ask))
+		}
+
+		fn depth(
+			market: pallet_orderbook::MarketId,
+			levels: u32,
+		) -> (pallet_orderbook::Depth, pallet_orderbook::Depth) {
+			(
+				Orderbook::depth(market, pallet_orderbook::Side::Bid, levels),
+				Orderbook::depth(market, pallet_orderbook::Side::Ask, levels),
+			)
+		}
+
+		fn open_orders(
+			who: AccountId,
+		) -> Vec<(pallet_orderbook::OrderId, pallet_orderbook::OrderOf<Runtime>)> {
+			Orderbook::open_orders(&who)
+		}
+
+		fn quote(
+			market: pallet_orderbook::MarketId,
+			side: pallet_orderbook::Side,
+			amount: u128,
+		) -> pallet_orderbook::Quote {
+			Orderbook::quote(market, side, amount)
 		}
 	}
 

@@ -7,4 +7,6 @@ frame_benchmarking::define_benchmarks!(
 	[pallet_assets, Assets]
 	[pallet_timestamp, Timestamp]
 	[pallet_sudo, Sudo]
+	[pallet_compute, Compute]
+	[pallet_orderbook, Orderbook]
 );

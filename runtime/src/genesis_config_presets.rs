@@ -10,9 +10,10 @@ use sp_genesis_builder::{self, PresetId};
 use sp_keyring::{Ed25519Keyring, Sr25519Keyring};
 
 use crate::{
-	configs::TreasuryAccount, AccountId, AuraConfig, Balance, BalancesConfig, GrandpaConfig,
-	RuntimeGenesisConfig, SudoConfig, UNIT,
+	configs::TreasuryAccount, AccountId, AuraConfig, Balance, BalancesConfig, ComputeConfig,
+	GrandpaConfig, RuntimeGenesisConfig, SudoConfig, UNIT,
 };
+use pallet_compute::{AttestorKey, AttestorKind, ComputeUnit, ResourceKind};
 
 /// What each dev account holds at genesis: a million UNIT.
 pub const ENDOWMENT: Balance = 1_000_000 * UNIT;
@@ -33,7 +34,41 @@ fn testnet_genesis(
 			authorities: initial_authorities.iter().map(|x| (x.1.clone(), 1)).collect::<Vec<_>>(),
 		},
 		sudo: SudoConfig { key: Some(root) },
+		compute: ComputeConfig {
+			classes: vec![example_class()],
+			attestors: vec![(
+				dev_attestor(),
+				AttestorKind::TeeVerifier,
+				b"UTC dev TEE verifier (//Attestor)".to_vec()
+			)],
+		},
 	})
+}
+
+/// The dev attestor: the sr25519 key of the URI `//Attestor`. Test keys only:
+/// anyone can sign as it.
+pub const DEV_ATTESTOR: [u8; 32] = [
+	0x00, 0x93, 0x54, 0x88, 0x9b, 0xa1, 0x57, 0x62, 0x71, 0xda, 0x06, 0xc9, 0x76, 0x53, 0x1a, 0x41,
+	0xdb, 0x43, 0x76, 0x33, 0xdd, 0x12, 0x3b, 0xaa, 0x9a, 0xa6, 0xe8, 0xda, 0xda, 0xcd, 0x8e, 0x43,
+];
+
+fn dev_attestor() -> AttestorKey {
+	AttestorKey::Sr25519(sp_core::sr25519::Public::from_raw(DEV_ATTESTOR))
+}
+
+/// Class 0 of the dev chains: one hour of an NVIDIA H100 (80 GiB), 3 decimals.
+#[allow(clippy::type_complexity)]
+fn example_class() -> (Vec<u8>, Vec<u8>, ResourceKind, ComputeUnit, Vec<u8>, u32, u32, u8) {
+	(
+		b"H100 GPU hour".to_vec(),
+		b"UTC-H100".to_vec(),
+		ResourceKind::Gpu,
+		ComputeUnit::Hour,
+		b"NVIDIA H100".to_vec(),
+		80 * 1024,
+		1_000,
+		3,
+	)
 }
 
 fn authority(sr: Sr25519Keyring, ed: Ed25519Keyring) -> (AuraId, GrandpaId) {

@@ -184,6 +184,12 @@ mod runtime {
 
 	#[runtime::pallet_index(7)]
 	pub type Assets = pallet_assets;
+
+	#[runtime::pallet_index(8)]
+	pub type Compute = pallet_compute;
+
+	#[runtime::pallet_index(9)]
+	pub type Orderbook = pallet_orderbook;
 }
 
 #[cfg(test)]

@@ -177,3 +177,19 @@ fn a_signed_account_cannot_create_an_asset() {
 		assert_eq!(details.owner, configs::TreasuryAccount::get());
 	});
 }
+
+#[test]
+fn the_dev_presets_have_the_example_class_and_the_dev_attestor() {
+	use sp_core::Pair;
+	let attestor = sp_core::sr25519::Pair::from_string("//Attestor", None).unwrap();
+	assert_eq!(attestor.public().0, genesis_config_presets::DEV_ATTESTOR);
+	genesis_of(sp_genesis_builder::DEV_RUNTIME_PRESET).execute_with(|| {
+		let class = pallet_compute::Classes::<Runtime>::get(0).expect("class 0");
+		assert_eq!(class.symbol.to_vec(), b"UTC-H100".to_vec());
+		assert_eq!(class.decimals, 3);
+		assert!(pallet_assets::Asset::<Runtime, ()>::get(0).is_some());
+		assert!(pallet_compute::Attestors::<Runtime>::contains_key(
+			pallet_compute::AttestorKey::Sr25519(attestor.public())
+		));
+	});
+}

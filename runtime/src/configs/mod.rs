@@ -24,9 +24,10 @@ use sp_runtime::{
 use sp_version::RuntimeVersion;
 
 use super::{
-	AccountId, AssetId, Aura, Balance, Balances, Block, BlockNumber, Hash, Nonce, PalletInfo,
-	Runtime, RuntimeCall, RuntimeEvent, RuntimeFreezeReason, RuntimeHoldReason, RuntimeOrigin,
-	RuntimeTask, System, EXISTENTIAL_DEPOSIT, MILLI_UNIT, SLOT_DURATION, UNIT, VERSION,
+	AccountId, AssetId, Assets, Aura, Balance, Balances, Block, BlockNumber, Hash, Nonce,
+	PalletInfo, Runtime, RuntimeCall, RuntimeEvent, RuntimeFreezeReason, RuntimeHoldReason,
+	RuntimeOrigin, RuntimeTask, System, DAYS, EXISTENTIAL_DEPOSIT, MILLI_UNIT, SLOT_DURATION, UNIT,
+	VERSION,
 };
 
 /// Transactions of the normal class may fill 75% of a block; the rest is kept for
@@ -143,6 +144,10 @@ impl pallet_sudo::Config for Runtime {
 	type WeightInfo = pallet_sudo::weights::SubstrateWeight<Runtime>;
 }
 
+parameter_types! {
+	pub const AssetsStringLimit: u32 = 50;
+}
+
 /// pallet-assets is the ledger of UTC tokens: one asset per compute class.
 ///
 /// A signed account cannot create an asset (`create` needs Root, and the asset is
@@ -165,7 +170,7 @@ impl pallet_assets::Config for Runtime {
 	type MetadataDepositBase = ConstU128<0>;
 	type MetadataDepositPerByte = ConstU128<0>;
 	type ApprovalDeposit = ConstU128<{ MILLI_UNIT }>;
-	type StringLimit = ConstU32<50>;
+	type StringLimit = AssetsStringLimit;
 	type Freezer = ();
 	type Holder = ();
 	type Extra = ();
@@ -175,4 +180,50 @@ impl pallet_assets::Config for Runtime {
 	type RemoveItemsLimit = ConstU32<1000>;
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = ();
+}
+
+parameter_types! {
+	pub const ComputePalletId: PalletId = PalletId(*b"utc/cmpt");
+}
+
+/// pallet-compute: compute classes, attestors, attested capacity and UTC minting.
+impl pallet_compute::Config for Runtime {
+	type AdminOrigin = AdminOrigin;
+	type Currency = Balances;
+	type RuntimeHoldReason = RuntimeHoldReason;
+	type AssetId = AssetId;
+	type Assets = Assets;
+	/// Every mint is backed until pallet-sla answers from providers' bonds.
+	type Backing = ();
+	type PalletId = ComputePalletId;
+	type ProviderDeposit = ConstU128<{ 10 * UNIT }>;
+	/// Class names and symbols become asset metadata: at most pallet-assets' limit.
+	type StringLimit = AssetsStringLimit;
+	type MaxAttestationsPerProvider = ConstU32<32>;
+	type MaxExpiriesPerBlock = ConstU32<64>;
+	type MaxStartDelay = ConstU32<{ 7 * DAYS }>;
+	type MaxAttestationWindow = ConstU32<{ 90 * DAYS }>;
+	type WeightInfo = pallet_compute::weights::SubstrateWeight<Runtime>;
+}
+
+parameter_types! {
+	pub const OrderbookPalletId: PalletId = PalletId(*b"utc/book");
+}
+
+/// pallet-orderbook: UTC tokens against the native token; fees to the treasury.
+impl pallet_orderbook::Config for Runtime {
+	type AdminOrigin = AdminOrigin;
+	type Currency = Balances;
+	type RuntimeHoldReason = RuntimeHoldReason;
+	type AssetId = AssetId;
+	type Assets = Assets;
+	type PalletId = OrderbookPalletId;
+	type FeeDestination = TreasuryAccount;
+	type OrderDeposit = ConstU128<{ 100 * MILLI_UNIT }>;
+	type MaxOpenOrders = ConstU32<64>;
+	type MaxPriceLevels = ConstU32<256>;
+	type MaxFills = ConstU32<32>;
+	type MaxExpiriesPerBlock = ConstU32<64>;
+	type ExpirySweepPerBlock = ConstU32<32>;
+	type WeightInfo = pallet_orderbook::weights::SubstrateWeight<Runtime>;
 }

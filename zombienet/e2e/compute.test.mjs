@@ -1,0 +1,126 @@
+// pallet-compute as a provider and an attestor use it: register, get an
+// attestation signed in JavaScript (and one from `utc-node attest`), mint UTC
+// against it, read the runtime API, and see a replay refused.
+
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { Keyring } from '@polkadot/keyring';
+import { u8aToHex } from '@polkadot/util';
+import { cryptoWaitReady } from '@polkadot/util-crypto';
+import { NODE_BIN, startNode, submit, waitFinalized } from './node.mjs';
+
+const H100 = 0;
+
+describe('pallet-compute on utc-node --dev', () => {
+  let node;
+  let api;
+  let bob;
+  let attestor;
+  let attestation;
+  let signature;
+
+  before(async () => {
+    await cryptoWaitReady();
+    const keyring = new Keyring({ type: 'sr25519' });
+    bob = keyring.addFromUri('//Bob');
+    attestor = keyring.addFromUri('//Attestor');
+    node = await startNode();
+    api = await node.connect();
+    await waitFinalized(api, 1, 60_000);
+  });
+
+  after(async () => {
+    await api?.disconnect();
+    await node?.stop();
+  });
+
+  /** The attestation payload type, as the chain's metadata describes it. */
+  function payload(fields) {
+    const type = api.tx.compute.submitAttestation.meta.args[1].type.toString();
+    return api.createType(type, fields);
+  }
+
+  test('the dev chain has the H100 class and the dev attestor', async () => {
+    const classes = await api.call.computeApi.classes();
+    const [id, h100] = classes[0];
+    assert.equal(id.toNumber(), H100);
+    assert.equal(h100.symbol.toUtf8(), 'UTC-H100');
+    assert.equal(h100.decimals.toNumber(), 3);
+    const metadata = await api.query.assets.metadata(H100);
+    assert.equal(metadata.symbol.toUtf8(), 'UTC-H100');
+    const attestors = await api.call.computeApi.attestors();
+    assert.ok(attestors.some(([key]) => key.asSr25519.toHex() === u8aToHex(attestor.publicKey)));
+  });
+
+  test('a provider registers, submits a JS-signed attestation and mints', async () => {
+    let r = await submit(api, api.tx.compute.registerProvider('Bob GPUs', 'EU-WEST'), bob);
+    assert.equal(r.error, null);
+
+    const now = (await api.rpc.chain.getHeader()).number.toNumber();
+    attestation = payload({
+      genesisHash: api.genesisHash,
+      provider: bob.address,
+      class: H100,
+      units: 8_000,
+      validFrom: now,
+      validUntil: now + 1_000,
+      evidenceHash: '0x' + 'ab'.repeat(32),
+      nonce: 1,
+    });
+    signature = attestor.sign(attestation.toU8a());
+    r = await submit(api, api.tx.compute.submitAttestation(
+      { Sr25519: attestor.publicKey }, attestation, { Sr25519: signature }), bob);
+    assert.equal(r.error, null);
+    const accepted = r.events.find(({ event }) => api.events.compute.AttestationAccepted.is(event));
+    assert.ok(accepted, 'AttestationAccepted');
+    assert.equal(accepted.event.data.units.toBigInt(), 8_000n);
+
+    r = await submit(api, api.tx.compute.mint(H100, 5_000), bob);
+    assert.equal(r.error, null);
+    const minted = r.events.find(({ event }) => api.events.compute.Minted.is(event));
+    assert.equal(minted.event.data.obligation.toBigInt(), 5_000n);
+    const at = await api.at(r.blockHash);
+    const account = await at.query.assets.account(H100, bob.address);
+    assert.equal(account.unwrap().balance.toBigInt(), 5_000n);
+
+    const state = await api.call.computeApi.providerClassState(bob.address, H100);
+    assert.equal(state.mintable.toBigInt(), 3_000n);
+    assert.equal(state.ledger.obligation.toBigInt(), 5_000n);
+  });
+
+  test('a replayed attestation is refused with NonceReused', async () => {
+    const r = await submit(api, api.tx.compute.submitAttestation(
+      { Sr25519: attestor.publicKey }, attestation, { Sr25519: signature }), bob);
+    assert.deepEqual(r.error, { section: 'compute', name: 'NonceReused' });
+  });
+
+  test('a forged attestation is refused with BadSignature', async () => {
+    const forged = payload({ ...attestation.toJSON(), units: 1_000_000, nonce: 99 });
+    const r = await submit(api, api.tx.compute.submitAttestation(
+      { Sr25519: attestor.publicKey }, forged, { Sr25519: bob.sign(forged.toU8a()) }), bob);
+    assert.deepEqual(r.error, { section: 'compute', name: 'BadSignature' });
+  });
+
+  test('minting beyond the attested capacity is refused', async () => {
+    const r = await submit(api, api.tx.compute.mint(H100, 3_001), bob);
+    assert.deepEqual(r.error, { section: 'compute', name: 'InsufficientAttestedCapacity' });
+  });
+
+  test('an attestation from `utc-node attest` is accepted as it is printed', async () => {
+    const now = (await api.rpc.chain.getHeader()).number.toNumber();
+    const out = JSON.parse(execFileSync(NODE_BIN, [
+      'attest', '--suri', '//Attestor',
+      '--genesis-hash', api.genesisHash.toHex(),
+      '--provider', bob.address,
+      '--class', String(H100), '--units', '2000',
+      '--valid-from', String(now), '--valid-until', String(now + 500),
+      '--evidence-hash', '0x' + 'cd'.repeat(32), '--nonce', '2',
+    ], { encoding: 'utf8' }));
+    const call = api.createType('Call', out.call);
+    const r = await submit(api, api.tx(call), bob);
+    assert.equal(r.error, null);
+    const state = await api.call.computeApi.providerClassState(bob.address, H100);
+    assert.equal(state.mintable.toBigInt(), 5_000n);
+  });
+});

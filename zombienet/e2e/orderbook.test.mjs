@@ -1,0 +1,128 @@
+// The order book as traders use it: a provider mints UTC and posts two asks, a
+// buyer's bid crosses both; the Trade events, balances, fees and the depth API
+// are checked before and after.
+
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Keyring } from '@polkadot/keyring';
+import { cryptoWaitReady } from '@polkadot/util-crypto';
+import { startNode, submit, waitFinalized } from './node.mjs';
+
+const H100 = 0;
+const TICK = 1_000_000n;
+const MAKER_FEE = 1_000n; // per million
+const TAKER_FEE = 3_000n;
+const fee = (rate, value) => (value * rate) / 1_000_000n;
+
+describe('pallet-orderbook on utc-node --dev', () => {
+  let node;
+  let api;
+  let alice;
+  let provider;
+  let buyer;
+  let market;
+
+  before(async () => {
+    await cryptoWaitReady();
+    const keyring = new Keyring({ type: 'sr25519' });
+    alice = keyring.addFromUri('//Alice');
+    provider = keyring.addFromUri('//Charlie');
+    buyer = keyring.addFromUri('//Dave');
+    const attestor = keyring.addFromUri('//Attestor');
+    node = await startNode();
+    api = await node.connect();
+    await waitFinalized(api, 1, 60_000);
+
+    // The provider registers, is attested and mints 1000 units (one H100 hour).
+    let r = await submit(api, api.tx.compute.registerProvider('Charlie GPUs', 'US-EAST'), provider);
+    assert.equal(r.error, null);
+    const now = (await api.rpc.chain.getHeader()).number.toNumber();
+    const type = api.tx.compute.submitAttestation.meta.args[1].type.toString();
+    const attestation = api.createType(type, {
+      genesisHash: api.genesisHash, provider: provider.address, class: H100, units: 1_000,
+      validFrom: now, validUntil: now + 1_000, evidenceHash: '0x' + '11'.repeat(32), nonce: 40,
+    });
+    r = await submit(api, api.tx.compute.submitAttestation(
+      { Sr25519: attestor.publicKey }, attestation, { Sr25519: attestor.sign(attestation.toU8a()) }), provider);
+    assert.equal(r.error, null);
+    r = await submit(api, api.tx.compute.mint(H100, 1_000), provider);
+    assert.equal(r.error, null);
+
+    // Governance opens the H100 market: tick 1e6, lot 1, fees 0.1% / 0.3%.
+    r = await submit(api, api.tx.sudo.sudo(
+      api.tx.orderbook.createMarket(H100, TICK, 1, 1, MAKER_FEE, TAKER_FEE)), alice);
+    assert.equal(r.error, null);
+    const created = r.events.find(({ event }) => api.events.orderbook.MarketCreated.is(event));
+    assert.ok(created, 'MarketCreated');
+    market = created.event.data.market.toNumber();
+  });
+
+  after(async () => {
+    await api?.disconnect();
+    await node?.stop();
+  });
+
+  const native = async (at, who) => (await at.query.system.account(who)).data.free.toBigInt();
+  const tokens = async (at, who) => {
+    const account = await at.query.assets.account(H100, who);
+    return account.isSome ? account.unwrap().balance.toBigInt() : 0n;
+  };
+
+  test('a bid crossing two asks fills both at the makers\' prices', async () => {
+    const p1 = 2_000n * TICK;
+    const p2 = 2_100n * TICK;
+    let r = await submit(api, api.tx.orderbook.placeOrder(market, 'Ask', p1, 300, 'Gtc', null, 8), provider);
+    assert.equal(r.error, null);
+    r = await submit(api, api.tx.orderbook.placeOrder(market, 'Ask', p2, 300, 'Gtc', null, 8), provider);
+    assert.equal(r.error, null);
+
+    const [bids, asks] = await api.call.orderbookApi.depth(market, 10);
+    assert.equal(bids.length, 0);
+    assert.deepEqual(asks.map(([p, t]) => [p.toBigInt(), t.toBigInt()]), [[p1, 300n], [p2, 300n]]);
+
+    const before = await api.at(r.blockHash);
+    const providerBefore = await native(before, provider.address);
+    const buyerBefore = await native(before, buyer.address);
+
+    r = await submit(api, api.tx.orderbook.placeOrder(market, 'Bid', p2, 400, 'Gtc', null, 8), buyer);
+    assert.equal(r.error, null);
+    const trades = r.events
+      .filter(({ event }) => api.events.orderbook.Trade.is(event))
+      .map(({ event }) => event.data);
+    assert.equal(trades.length, 2);
+    const v1 = p1 * 300n;
+    const v2 = p2 * 100n;
+    assert.deepEqual(trades.map((t) => [t.price.toBigInt(), t.amount.toBigInt(), t.makerFee.toBigInt(), t.takerFee.toBigInt()]), [
+      [p1, 300n, fee(MAKER_FEE, v1), fee(TAKER_FEE, v1)],
+      [p2, 100n, fee(MAKER_FEE, v2), fee(TAKER_FEE, v2)],
+    ]);
+    for (const t of trades) {
+      assert.equal(t.maker.toString(), provider.address);
+      assert.equal(t.taker.toString(), buyer.address);
+    }
+
+    const after_ = await api.at(r.blockHash);
+    assert.equal(await tokens(after_, buyer.address), 400n);
+    // The first ask is gone (its deposit released), the second rests with 200.
+    const deposit = api.consts.orderbook.orderDeposit.toBigInt();
+    assert.equal(await native(after_, provider.address),
+      providerBefore + v1 - fee(MAKER_FEE, v1) + v2 - fee(MAKER_FEE, v2) + deposit);
+    // The buyer paid both values, its taker fees and the transaction fee.
+    const txFee = r.events.find(({ event }) => api.events.transactionPayment.TransactionFeePaid.is(event))
+      .event.data.actualFee.toBigInt();
+    assert.equal(await native(after_, buyer.address),
+      buyerBefore - v1 - v2 - fee(TAKER_FEE, v1) - fee(TAKER_FEE, v2) - txFee);
+
+    const [bidsAfter, asksAfter] = await api.call.orderbookApi.depth(market, 10);
+    assert.equal(bidsAfter.length, 0, 'the bid filled completely');
+    assert.deepEqual(asksAfter.map(([p, t]) => [p.toBigInt(), t.toBigInt()]), [[p2, 200n]]);
+    const [bestBid, bestAsk] = await api.call.orderbookApi.bestBidAsk(market);
+    assert.ok(bestBid.isNone);
+    assert.equal(bestAsk.unwrap()[0].toBigInt(), p2);
+  });
+
+  test('a post-only order that would cross is refused with its error', async () => {
+    const r = await submit(api, api.tx.orderbook.placeOrder(market, 'Bid', 2_100n * TICK, 10, 'PostOnly', null, 1), buyer);
+    assert.deepEqual(r.error, { section: 'orderbook', name: 'PostOnlyWouldCross' });
+  });
+});
