@@ -443,6 +443,17 @@ impl<T: Config> Pallet<T> {
 		Ok(())
 	}
 
+	/// Takes `units` off the class's redeemed-but-unsettled count, when a
+	/// redemption is refunded or settled.
+	fn take_redeemed(class: ClassId, units: Units) -> DispatchResult {
+		ensure!(!units.is_zero(), Error::<T>::ZeroUnits);
+		Supply::<T>::try_mutate(class, |supply| {
+			supply.redeemed =
+				supply.redeemed.checked_sub(units).ok_or(Error::<T>::InsufficientRedeemed)?;
+			Ok(())
+		})
+	}
+
 	/// Removes `id` from the expiry queue of block `at`.
 	fn unqueue_expiry(at: BlockNumberFor<T>, id: AttestationId) {
 		ExpiryQueue::<T>::mutate_exists(at, |maybe| {
@@ -604,12 +615,7 @@ impl<T: Config> ComputeLedger<T::AccountId> for Pallet<T> {
 
 	fn refund(holder: &T::AccountId, class: ClassId, units: Units) -> DispatchResult {
 		with_storage_layer(|| {
-			ensure!(!units.is_zero(), Error::<T>::ZeroUnits);
-			Supply::<T>::try_mutate(class, |supply| {
-				supply.redeemed =
-					supply.redeemed.checked_sub(units).ok_or(Error::<T>::InsufficientRedeemed)?;
-				Ok::<_, DispatchError>(())
-			})?;
+			Self::take_redeemed(class, units)?;
 			T::Assets::mint_into(T::AssetId::from(class), holder, units)?;
 			Self::deposit_event(Event::Refunded { holder: holder.clone(), class, units });
 			Ok(())
@@ -618,12 +624,7 @@ impl<T: Config> ComputeLedger<T::AccountId> for Pallet<T> {
 
 	fn settle(provider: &T::AccountId, class: ClassId, units: Units) -> DispatchResult {
 		with_storage_layer(|| {
-			ensure!(!units.is_zero(), Error::<T>::ZeroUnits);
-			Supply::<T>::try_mutate(class, |supply| {
-				supply.redeemed =
-					supply.redeemed.checked_sub(units).ok_or(Error::<T>::InsufficientRedeemed)?;
-				Ok::<_, DispatchError>(())
-			})?;
+			Self::take_redeemed(class, units)?;
 			let obligation = Self::reduce_obligation(provider, class, units)?;
 			Self::deposit_event(Event::Settled {
 				provider: provider.clone(),
