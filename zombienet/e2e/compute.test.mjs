@@ -8,12 +8,12 @@ import { execFileSync } from 'node:child_process';
 import { Keyring } from '@polkadot/keyring';
 import { u8aToHex } from '@polkadot/util';
 import { cryptoWaitReady } from '@polkadot/util-crypto';
-import { NODE_BIN, startNode, submit, waitFinalized } from './node.mjs';
+import { NODE_BIN, openDevNode, signAttestation, submit, waitFinalized } from './node.mjs';
 
 const H100 = 0;
 
 describe('pallet-compute on utc-node --dev', () => {
-  let node;
+  let dev;
   let api;
   let bob;
   let attestor;
@@ -25,21 +25,14 @@ describe('pallet-compute on utc-node --dev', () => {
     const keyring = new Keyring({ type: 'sr25519' });
     bob = keyring.addFromUri('//Bob');
     attestor = keyring.addFromUri('//Attestor');
-    node = await startNode();
-    api = await node.connect();
+    dev = await openDevNode();
+    ({ api } = dev);
     await waitFinalized(api, 1, 60_000);
   });
 
   after(async () => {
-    await api?.disconnect();
-    await node?.stop();
+    await dev?.close();
   });
-
-  /** The attestation payload type, as the chain's metadata describes it. */
-  function payload(fields) {
-    const type = api.tx.compute.submitAttestation.meta.args[1].type.toString();
-    return api.createType(type, fields);
-  }
 
   test('the dev chain has the H100 class and the dev attestor', async () => {
     const classes = await api.call.computeApi.classes();
@@ -58,8 +51,7 @@ describe('pallet-compute on utc-node --dev', () => {
     assert.equal(r.error, null);
 
     const now = (await api.rpc.chain.getHeader()).number.toNumber();
-    attestation = payload({
-      genesisHash: api.genesisHash,
+    ({ attestation, signature } = signAttestation(api, attestor, {
       provider: bob.address,
       class: H100,
       units: 8_000,
@@ -67,8 +59,7 @@ describe('pallet-compute on utc-node --dev', () => {
       validUntil: now + 1_000,
       evidenceHash: '0x' + 'ab'.repeat(32),
       nonce: 1,
-    });
-    signature = attestor.sign(attestation.toU8a());
+    }));
     r = await submit(api, api.tx.compute.submitAttestation(
       { Sr25519: attestor.publicKey }, attestation, { Sr25519: signature }), bob);
     assert.equal(r.error, null);
@@ -96,9 +87,11 @@ describe('pallet-compute on utc-node --dev', () => {
   });
 
   test('a forged attestation is refused with BadSignature', async () => {
-    const forged = payload({ ...attestation.toJSON(), units: 1_000_000, nonce: 99 });
+    // Bob signs a payload of his own choosing in the attestor's name.
+    const { attestation: forged, signature: bobs } =
+      signAttestation(api, bob, { ...attestation.toJSON(), units: 1_000_000, nonce: 99 });
     const r = await submit(api, api.tx.compute.submitAttestation(
-      { Sr25519: attestor.publicKey }, forged, { Sr25519: bob.sign(forged.toU8a()) }), bob);
+      { Sr25519: attestor.publicKey }, forged, { Sr25519: bobs }), bob);
     assert.deepEqual(r.error, { section: 'compute', name: 'BadSignature' });
   });
 

@@ -8,11 +8,12 @@ import assert from 'node:assert/strict';
 import { WsProvider } from '@polkadot/api';
 import { Keyring } from '@polkadot/keyring';
 import { cryptoWaitReady } from '@polkadot/util-crypto';
-import { startNode, submit, waitFinalized } from './node.mjs';
+import { openDevNode, submit, waitFinalized } from './node.mjs';
 
 const UNIT = 10n ** 12n;
 
 describe('utc-node --dev', () => {
+  let dev;
   let node;
   let api;
   let alice;
@@ -25,14 +26,13 @@ describe('utc-node --dev', () => {
     alice = keyring.addFromUri('//Alice');
     bob = keyring.addFromUri('//Bob');
     ferdie = keyring.addFromUri('//Ferdie');
-    node = await startNode();
-    api = await node.connect();
+    dev = await openDevNode();
+    ({ node, api } = dev);
   });
 
   after(async () => {
-    await api?.disconnect();
-    if (node) {
-      const exit = await node.stop();
+    if (dev) {
+      const exit = await dev.close();
       assert.equal(exit.signal ?? 'exit', 'exit', `utc-node was killed: ${JSON.stringify(exit)}`);
     }
   });

@@ -153,3 +153,30 @@ export function submit(api, tx, signer) {
     }).then((u) => { unsubscribe = u; }, reject);
   });
 }
+
+/**
+ * Starts a dev node and connects to it; `close()` disconnects and stops it,
+ * returning how the node exited.
+ */
+export async function openDevNode() {
+  const node = await startNode();
+  const api = await node.connect();
+  return {
+    node,
+    api,
+    async close() {
+      await api.disconnect();
+      return node.stop();
+    },
+  };
+}
+
+/**
+ * The attestation payload of pallet-compute, typed from the chain's metadata,
+ * and the attestor's signature of its SCALE encoding.
+ */
+export function signAttestation(api, attestor, fields) {
+  const type = api.tx.compute.submitAttestation.meta.args[1].type.toString();
+  const attestation = api.createType(type, { genesisHash: api.genesisHash, ...fields });
+  return { attestation, signature: attestor.sign(attestation.toU8a()) };
+}

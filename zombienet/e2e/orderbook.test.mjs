@@ -6,7 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Keyring } from '@polkadot/keyring';
 import { cryptoWaitReady } from '@polkadot/util-crypto';
-import { startNode, submit, waitFinalized } from './node.mjs';
+import { openDevNode, signAttestation, submit, waitFinalized } from './node.mjs';
 
 const H100 = 0;
 const TICK = 1_000_000n;
@@ -15,7 +15,7 @@ const TAKER_FEE = 3_000n;
 const fee = (rate, value) => (value * rate) / 1_000_000n;
 
 describe('pallet-orderbook on utc-node --dev', () => {
-  let node;
+  let dev;
   let api;
   let alice;
   let provider;
@@ -29,21 +29,20 @@ describe('pallet-orderbook on utc-node --dev', () => {
     provider = keyring.addFromUri('//Charlie');
     buyer = keyring.addFromUri('//Dave');
     const attestor = keyring.addFromUri('//Attestor');
-    node = await startNode();
-    api = await node.connect();
+    dev = await openDevNode();
+    ({ api } = dev);
     await waitFinalized(api, 1, 60_000);
 
     // The provider registers, is attested and mints 1000 units (one H100 hour).
     let r = await submit(api, api.tx.compute.registerProvider('Charlie GPUs', 'US-EAST'), provider);
     assert.equal(r.error, null);
     const now = (await api.rpc.chain.getHeader()).number.toNumber();
-    const type = api.tx.compute.submitAttestation.meta.args[1].type.toString();
-    const attestation = api.createType(type, {
-      genesisHash: api.genesisHash, provider: provider.address, class: H100, units: 1_000,
+    const { attestation, signature } = signAttestation(api, attestor, {
+      provider: provider.address, class: H100, units: 1_000,
       validFrom: now, validUntil: now + 1_000, evidenceHash: '0x' + '11'.repeat(32), nonce: 40,
     });
     r = await submit(api, api.tx.compute.submitAttestation(
-      { Sr25519: attestor.publicKey }, attestation, { Sr25519: attestor.sign(attestation.toU8a()) }), provider);
+      { Sr25519: attestor.publicKey }, attestation, { Sr25519: signature }), provider);
     assert.equal(r.error, null);
     r = await submit(api, api.tx.compute.mint(H100, 1_000), provider);
     assert.equal(r.error, null);
@@ -58,8 +57,7 @@ describe('pallet-orderbook on utc-node --dev', () => {
   });
 
   after(async () => {
-    await api?.disconnect();
-    await node?.stop();
+    await dev?.close();
   });
 
   const native = async (at, who) => (await at.query.system.account(who)).data.free.toBigInt();
