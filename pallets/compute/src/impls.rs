@@ -326,14 +326,12 @@ impl<T: Config> Pallet<T> {
 		let mut provider = Providers::<T>::get(&who).ok_or(Error::<T>::NotProvider)?;
 		let now = Self::now();
 
-		let mut live: Vec<_> = Self::attestations_in(&provider, class)
-			.into_iter()
-			.filter(|(_, a)| a.is_live(&now))
-			.collect();
+		let (mut live, others): (Vec<_>, Vec<_>) =
+			Self::attestations_in(&provider, class).into_iter().partition(|(_, a)| a.is_live(&now));
 		let mintable = live.iter().fold(0u128, |sum, (_, a)| sum.saturating_add(a.unminted()));
 		if mintable < amount {
 			// Say why: capacity that starts later, or too little of it.
-			let pending = Self::attestations_in(&provider, class)
+			let pending = others
 				.iter()
 				.filter(|(_, a)| a.is_pending(&now))
 				.fold(0u128, |sum, (_, a)| sum.saturating_add(a.unminted()));

@@ -100,6 +100,20 @@ impl<T: Config> Pallet<T> {
 		}
 	}
 
+	/// Whether an order of `side` at `price` would trade with the book now.
+	fn crosses_book(market: MarketId, side: Side, price: Price) -> bool {
+		Self::best_price(market, side.opposite()).is_some_and(|best| side.crosses(price, best))
+	}
+
+	/// The prices of one side of a market, from the best outwards.
+	fn prices_from_best(market: MarketId, side: Side) -> Vec<Price> {
+		let prices = Prices::<T>::get(market, side);
+		match side {
+			Side::Ask => prices.into_inner(),
+			Side::Bid => prices.iter().rev().copied().collect(),
+		}
+	}
+
 	/// Native funds `who` may spend without dying.
 	fn spendable(who: &T::AccountId) -> u128 {
 		T::Currency::reducible_balance(who, Preservation::Preserve, Fortitude::Polite)
@@ -141,10 +155,8 @@ impl<T: Config> Pallet<T> {
 		let max_fills = max_fills.min(T::MaxFills::get());
 		ensure!(rests || max_fills > 0, Error::<T>::ZeroMaxFills);
 		let opposite = side.opposite();
-		let crosses_now =
-			Self::best_price(market_id, opposite).is_some_and(|best| side.crosses(price, best));
 		if time_in_force == TimeInForce::PostOnly {
-			ensure!(!crosses_now, Error::<T>::PostOnlyWouldCross);
+			ensure!(!Self::crosses_book(market_id, side, price), Error::<T>::PostOnlyWouldCross);
 		}
 
 		// Can the account pay (or deliver) the whole order at its limit, whatever
@@ -220,9 +232,7 @@ impl<T: Config> Pallet<T> {
 			Self::deposit_event(Event::OrderFilled { order_id, market: market_id });
 			return Ok(met);
 		}
-		let still_crosses =
-			Self::best_price(market_id, opposite).is_some_and(|best| side.crosses(price, best));
-		if rests && !still_crosses {
+		if rests && !Self::crosses_book(market_id, side, price) {
 			Self::rest_order(
 				order_id, &who, market_id, &market, side, price, remaining, expires_at,
 			)?;
@@ -250,14 +260,9 @@ impl<T: Config> Pallet<T> {
 		now: BlockNumberFor<T>,
 	) -> Units {
 		let opposite = side.opposite();
-		let prices = Prices::<T>::get(market, opposite);
-		let ordered: Vec<Price> = match opposite {
-			Side::Ask => prices.iter().copied().collect(),
-			Side::Bid => prices.iter().rev().copied().collect(),
-		};
 		let mut available: Units = 0;
 		let mut met = 0u32;
-		for price in ordered {
+		for price in Self::prices_from_best(market, opposite) {
 			if !side.crosses(limit, price) {
 				break;
 			}
@@ -611,14 +616,9 @@ impl<T: Config> Pallet<T> {
 
 	/// Up to `levels` prices of one side from the best, with their totals.
 	pub fn depth(market: MarketId, side: Side, levels: u32) -> Depth {
-		let prices = Prices::<T>::get(market, side);
-		let take = levels as usize;
-		let ordered: Vec<Price> = match side {
-			Side::Ask => prices.iter().take(take).copied().collect(),
-			Side::Bid => prices.iter().rev().take(take).copied().collect(),
-		};
-		ordered
+		Self::prices_from_best(market, side)
 			.into_iter()
+			.take(levels as usize)
 			.filter_map(|p| Levels::<T>::get((market, side, p)).map(|l| (p, l.total)))
 			.collect()
 	}
