@@ -5,6 +5,8 @@
 
 #![cfg_attr(not(feature = "std"), no_std)]
 
+use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
+use scale_info::TypeInfo;
 use sp_runtime::DispatchResult;
 
 /// A compute class: the standard unit a UTC token stands for.
@@ -16,6 +18,8 @@ pub type JobId = u64;
 /// Units of compute (and of the UTC token that stands for them), in the token's
 /// smallest denomination.
 pub type Units = u128;
+/// A standard SLA term (uptime, start latency, ...) defined in the SLA pallet.
+pub type ModuleId = u32;
 
 /// Whether a provider's bond backs more obligation: pallet-compute asks this
 /// before every mint; the SLA pallet answers from the provider's bond and modules.
@@ -23,6 +27,10 @@ pub trait BackingCheck<AccountId> {
 	/// May `provider` take `additional` more units of obligation in `class`, on top
 	/// of the `current` units it already owes there?
 	fn can_back(provider: &AccountId, class: ClassId, current: Units, additional: Units) -> bool;
+
+	/// Makes `provider` able to back `units` more in `class`, so a benchmark can mint.
+	#[cfg(feature = "runtime-benchmarks")]
+	fn prepare_backing(_provider: &AccountId, _class: ClassId, _units: Units) {}
 }
 
 /// Every mint is backed: the policy of a runtime without bonds (and of tests).
@@ -32,10 +40,81 @@ impl<AccountId> BackingCheck<AccountId> for () {
 	}
 }
 
-/// What the SLA pallet needs to know of obligations, answered by pallet-compute.
-pub trait ObligationInspect<AccountId> {
+/// What the SLA pallet needs to know of classes, providers and their obligations,
+/// answered by pallet-compute.
+pub trait ComputeInspect<AccountId> {
+	/// Whether `class` is a compute class.
+	fn class_exists(class: ClassId) -> bool;
+	/// Whether `who` is a registered provider.
+	fn is_provider(who: &AccountId) -> bool;
 	/// The units `provider` owes in `class`: minted and not yet retired or settled.
 	fn obligation(provider: &AccountId, class: ClassId) -> Units;
+}
+
+/// What the SLA pallet needs to know of one job.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct JobRecord<AccountId> {
+	/// Who redeemed the tokens: the party a breach harms.
+	pub owner: AccountId,
+	/// The provider the job was assigned to, once it is.
+	pub provider: Option<AccountId>,
+	/// The class of compute the job asked for.
+	pub class: ClassId,
+	/// The units redeemed for it.
+	pub units: Units,
+}
+
+/// The job side, answered by the federation pallet.
+pub trait JobInspect<AccountId> {
+	/// The job `job`, if there is one.
+	fn job(job: JobId) -> Option<JobRecord<AccountId>>;
+}
+
+/// A runtime without jobs: no job exists.
+impl<AccountId> JobInspect<AccountId> for () {
+	fn job(_: JobId) -> Option<JobRecord<AccountId>> {
+		None
+	}
+}
+
+/// What was observed of a provider against an SLA module's term.
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Debug,
+)]
+pub enum Evidence {
+	/// A measurement in the module's own unit: per-mille uptime, blocks to start,
+	/// blocks per unit to complete, or performance score.
+	Measured(u32),
+	/// The job failed or the term was not met at all: the whole term is short.
+	Failed,
+}
+
+/// The SLA pallet as the federation pallet sees it: who may serve a job, and
+/// where breaches measured by the chain itself are recorded.
+pub trait SlaEnforcement<AccountId> {
+	/// Whether `provider` subscribes to every one of `modules` in `class` and its
+	/// bond covers what it owes: routing assigns jobs only to such providers.
+	fn can_serve(provider: &AccountId, class: ClassId, modules: &[ModuleId]) -> bool;
+	/// Records a breach of `module` by `provider` over `units` of `class`, seen by
+	/// the chain (missed start or completion, failed job, missed heartbeats), and
+	/// schedules its slash. With a `job`, its owner is compensated first.
+	fn record_violation(
+		provider: &AccountId,
+		module: ModuleId,
+		class: ClassId,
+		units: Units,
+		evidence: Evidence,
+		job: Option<JobId>,
+	) -> DispatchResult;
 }
 
 /// The redemption side of UTC tokens, called by the federation pallet: a holder

@@ -9,7 +9,7 @@ use frame_support::traits::{fungible::Mutate, Get, Hooks};
 use frame_system::{pallet_prelude::BlockNumberFor, RawOrigin};
 use sp_core::{crypto::KeyTypeId, sr25519, H256};
 use sp_runtime::{traits::Saturating, MultiSignature};
-use utc_primitives::{AttestationId, ClassId, Units};
+use utc_primitives::{AttestationId, BackingCheck, ClassId, Units};
 
 /// The keystore type of the benchmarks' attestor key.
 const ATTESTOR_KEY_TYPE: KeyTypeId = KeyTypeId(*b"utca");
@@ -246,6 +246,7 @@ mod benchmarks {
 		}
 		frame_system::Pallet::<T>::set_block_number(later::<T>(1));
 		let amount = 10 * a as Units;
+		T::Backing::prepare_backing(&who, class, amount);
 		#[extrinsic_call]
 		_(RawOrigin::Signed(who.clone()), class, amount);
 		assert_eq!(Ledgers::<T>::get(&who, class).obligation, amount);
@@ -258,6 +259,7 @@ mod benchmarks {
 		let who = provider::<T>(0);
 		attest::<T>(&key, &who, class, 10, later::<T>(10), 0);
 		frame_system::Pallet::<T>::set_block_number(later::<T>(1));
+		T::Backing::prepare_backing(&who, class, 10);
 		Pallet::<T>::do_mint(who.clone(), class, 10).expect("mintable");
 		#[extrinsic_call]
 		_(RawOrigin::Signed(who.clone()), class, 4);

@@ -18,9 +18,7 @@ use sp_runtime::{
 	traits::{AccountIdConversion, Saturating, Zero},
 	MultiSignature,
 };
-use utc_primitives::{
-	AttestationId, BackingCheck, ClassId, ComputeLedger, ObligationInspect, Units,
-};
+use utc_primitives::{AttestationId, BackingCheck, ClassId, ComputeInspect, ComputeLedger, Units};
 
 impl<T: Config> Pallet<T> {
 	/// The account that owns every class asset.
@@ -589,7 +587,15 @@ impl<T: Config> Pallet<T> {
 	}
 }
 
-impl<T: Config> ObligationInspect<T::AccountId> for Pallet<T> {
+impl<T: Config> ComputeInspect<T::AccountId> for Pallet<T> {
+	fn class_exists(class: ClassId) -> bool {
+		Classes::<T>::contains_key(class)
+	}
+
+	fn is_provider(who: &T::AccountId) -> bool {
+		Providers::<T>::contains_key(who)
+	}
+
 	fn obligation(provider: &T::AccountId, class: ClassId) -> Units {
 		Ledgers::<T>::get(provider, class).obligation
 	}

@@ -9,7 +9,7 @@ use frame_support::{
 };
 use sp_core::{ed25519, sr25519, Pair, H256};
 use sp_runtime::{DispatchError, MultiSignature, TokenError};
-use utc_primitives::{ComputeLedger, ObligationInspect};
+use utc_primitives::{ComputeInspect, ComputeLedger};
 
 fn bounded(bytes: &[u8]) -> StringOf<Test> {
 	bytes.to_vec().try_into().unwrap()
