@@ -18,8 +18,8 @@ use sp_version::RuntimeVersion;
 
 use super::{
 	AccountId, Aura, Balance, Block, Compute, Executive, Grandpa, InherentDataExt, Nonce,
-	Orderbook, Runtime, RuntimeCall, RuntimeGenesisConfig, SessionKeys, System, TransactionPayment,
-	VERSION,
+	Orderbook, Runtime, RuntimeCall, RuntimeGenesisConfig, SessionKeys, Sla, System,
+	TransactionPayment, VERSION,
 };
 
 impl_runtime_apis! {
@@ -276,6 +276,44 @@ impl_runtime_apis! {
 			amount: u128,
 		) -> pallet_orderbook::Quote {
 			Orderbook::quote(market, side, amount)
+		}
+	}
+
+	impl pallet_sla::runtime_api::SlaApi<
+		Block,
+		AccountId,
+		pallet_sla::SlaModuleOf<Runtime>,
+		pallet_sla::BondViewOf<Runtime>,
+		pallet_sla::DisputeOf<Runtime>,
+		pallet_sla::PendingSlashOf<Runtime>,
+		pallet_sla::SlashRecordOf<Runtime>,
+	> for Runtime {
+		fn modules() -> Vec<(utc_primitives::ModuleId, pallet_sla::SlaModuleOf<Runtime>)> {
+			pallet_sla::Modules::<Runtime>::iter().collect()
+		}
+
+		fn bond(provider: AccountId) -> pallet_sla::BondViewOf<Runtime> {
+			Sla::bond_view(&provider)
+		}
+
+		fn subscriptions(provider: AccountId) -> Vec<(utc_primitives::ClassId, utc_primitives::ModuleId)> {
+			pallet_sla::Subscriptions::<Runtime>::get(provider).into_inner()
+		}
+
+		fn open_disputes(
+			provider: AccountId,
+		) -> Vec<(pallet_sla::DisputeId, pallet_sla::DisputeOf<Runtime>)> {
+			Sla::open_disputes(&provider)
+		}
+
+		fn pending_slashes(
+			provider: AccountId,
+		) -> Vec<(pallet_sla::SlashId, pallet_sla::PendingSlashOf<Runtime>)> {
+			Sla::pending_slashes(&provider)
+		}
+
+		fn slash_history(provider: AccountId) -> Vec<pallet_sla::SlashRecordOf<Runtime>> {
+			pallet_sla::SlashHistory::<Runtime>::get(provider).into_inner()
 		}
 	}
 

@@ -9,4 +9,5 @@ frame_benchmarking::define_benchmarks!(
 	[pallet_sudo, Sudo]
 	[pallet_compute, Compute]
 	[pallet_orderbook, Orderbook]
+	[pallet_sla, Sla]
 );

@@ -11,9 +11,11 @@ use sp_keyring::{Ed25519Keyring, Sr25519Keyring};
 
 use crate::{
 	configs::TreasuryAccount, AccountId, AuraConfig, Balance, BalancesConfig, ComputeConfig,
-	GrandpaConfig, RuntimeGenesisConfig, SudoConfig, UNIT,
+	GrandpaConfig, RuntimeGenesisConfig, SlaConfig, SudoConfig, MILLI_UNIT, UNIT,
 };
 use pallet_compute::{AttestorKey, AttestorKind, ComputeUnit, ResourceKind};
+use pallet_sla::{ModuleKind, PenaltySchedule, SlaParameters};
+use sp_runtime::Perbill;
 
 /// What each dev account holds at genesis: a million UNIT.
 pub const ENDOWMENT: Balance = 1_000_000 * UNIT;
@@ -22,6 +24,7 @@ fn testnet_genesis(
 	initial_authorities: Vec<(AuraId, GrandpaId)>,
 	endowed_accounts: Vec<AccountId>,
 	root: AccountId,
+	sla_delays: Option<SlaParameters<crate::BlockNumber>>,
 ) -> Value {
 	build_struct_json_patch!(RuntimeGenesisConfig {
 		balances: BalancesConfig {
@@ -42,7 +45,31 @@ fn testnet_genesis(
 				b"UTC dev TEE verifier (//Attestor)".to_vec()
 			)],
 		},
+		sla: SlaConfig { parameters: sla_delays, modules: example_modules() },
 	})
+}
+
+/// The SLA modules of the dev chains, priced per thousandth of an hour (the
+/// smallest unit of class 0): module 0 guarantees 99% uptime over an hour of
+/// blocks for a bond of 1 UNIT per hour of obligation; module 1 a start within 10
+/// blocks of assignment for 0.5 UNIT per hour. A breach costs 10% to 100% of the
+/// bond at stake, and the job owner gets up to 0.5 UNIT per hour of it.
+fn example_modules() -> Vec<(ModuleKind, Balance, PenaltySchedule<Balance>)> {
+	let penalty = PenaltySchedule {
+		min_rate: Perbill::from_percent(10),
+		max_rate: Perbill::one(),
+		compensation_per_unit: MILLI_UNIT / 2,
+	};
+	vec![
+		(ModuleKind::Uptime { min_per_mille: 990, window: 600 }, MILLI_UNIT, penalty),
+		(ModuleKind::StartLatency { max_blocks: 10 }, MILLI_UNIT / 2, penalty),
+	]
+}
+
+/// The delays of the single-node dev chain, short enough to watch: a minute to
+/// unbond, four blocks to answer a report, three to cancel a slash.
+fn dev_sla_delays() -> SlaParameters<crate::BlockNumber> {
+	SlaParameters { unbonding_delay: 10, dispute_window: 4, slash_defer: 3 }
 }
 
 /// The dev attestor: the sr25519 key of the URI `//Attestor`. Test keys only:
@@ -90,6 +117,7 @@ pub fn development_config_genesis() -> Value {
 		vec![authority(Sr25519Keyring::Alice, Ed25519Keyring::Alice)],
 		dev_accounts(),
 		Sr25519Keyring::Alice.to_account_id(),
+		Some(dev_sla_delays()),
 	)
 }
 
@@ -102,6 +130,7 @@ pub fn local_config_genesis() -> Value {
 		],
 		dev_accounts(),
 		Sr25519Keyring::Alice.to_account_id(),
+		None,
 	)
 }
 

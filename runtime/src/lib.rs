@@ -190,6 +190,9 @@ mod runtime {
 
 	#[runtime::pallet_index(9)]
 	pub type Orderbook = pallet_orderbook;
+
+	#[runtime::pallet_index(10)]
+	pub type Sla = pallet_sla;
 }
 
 #[cfg(test)]

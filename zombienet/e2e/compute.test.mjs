@@ -8,9 +8,12 @@ import { execFileSync } from 'node:child_process';
 import { Keyring } from '@polkadot/keyring';
 import { u8aToHex } from '@polkadot/util';
 import { cryptoWaitReady } from '@polkadot/util-crypto';
-import { NODE_BIN, openDevNode, signAttestation, submit, waitFinalized } from './node.mjs';
+import {
+  NODE_BIN, backProvider, openDevNode, signAttestation, submit, waitFinalized,
+} from './node.mjs';
 
 const H100 = 0;
+const UNIT = 10n ** 12n;
 
 describe('pallet-compute on utc-node --dev', () => {
   let dev;
@@ -49,6 +52,8 @@ describe('pallet-compute on utc-node --dev', () => {
   test('a provider registers, submits a JS-signed attestation and mints', async () => {
     let r = await submit(api, api.tx.compute.registerProvider('Bob GPUs', 'EU-WEST'), bob);
     assert.equal(r.error, null);
+    // Bonded for 10 H100 hours under the dev uptime module (1 UNIT an hour).
+    await backProvider(api, bob, { amount: 10n * UNIT, cls: H100 });
 
     const now = (await api.rpc.chain.getHeader()).number.toNumber();
     ({ attestation, signature } = signAttestation(api, attestor, {

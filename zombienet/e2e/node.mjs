@@ -180,3 +180,25 @@ export function signAttestation(api, attestor, fields) {
   const attestation = api.createType(type, { genesisHash: api.genesisHash, ...fields });
   return { attestation, signature: attestor.sign(attestation.toU8a()) };
 }
+
+/** Resolves once the node's best block reaches `height`. */
+export async function waitBlock(api, height, timeoutMs) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const header = await api.rpc.chain.getHeader();
+    if (header.number.toNumber() >= height) return header.number.toNumber();
+    await sleep(500);
+  }
+  throw new Error(`best height did not reach ${height} within ${timeoutMs} ms`);
+}
+
+/**
+ * Bonds `amount` of `provider`'s funds and subscribes it to SLA `module` for
+ * class `cls`, so that its mints there are backed (up to the bond).
+ */
+export async function backProvider(api, provider, { amount, cls, module = 0 }) {
+  let r = await submit(api, api.tx.sla.bond(amount), provider);
+  if (r.error) throw new Error(`bond: ${JSON.stringify(r.error)}`);
+  r = await submit(api, api.tx.sla.subscribe(cls, module), provider);
+  if (r.error) throw new Error(`subscribe: ${JSON.stringify(r.error)}`);
+}

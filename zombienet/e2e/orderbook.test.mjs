@@ -6,7 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Keyring } from '@polkadot/keyring';
 import { cryptoWaitReady } from '@polkadot/util-crypto';
-import { openDevNode, signAttestation, submit, waitFinalized } from './node.mjs';
+import { backProvider, openDevNode, signAttestation, submit, waitFinalized } from './node.mjs';
 
 const H100 = 0;
 const TICK = 1_000_000n;
@@ -36,6 +36,7 @@ describe('pallet-orderbook on utc-node --dev', () => {
     // The provider registers, is attested and mints 1000 units (one H100 hour).
     let r = await submit(api, api.tx.compute.registerProvider('Charlie GPUs', 'US-EAST'), provider);
     assert.equal(r.error, null);
+    await backProvider(api, provider, { amount: 10n ** 12n, cls: H100 });
     const now = (await api.rpc.chain.getHeader()).number.toNumber();
     const { attestation, signature } = signAttestation(api, attestor, {
       provider: provider.address, class: H100, units: 1_000,

@@ -186,9 +186,9 @@ pub mod pallet {
 	pub type JobViolations<T: Config> =
 		StorageDoubleMap<_, Twox64Concat, JobId, Twox64Concat, ModuleId, ()>;
 
-	/// The id the next slash gets. Slashes fall due in id order, since every one
-	/// waits the same `slash_defer`... unless the admin shortens it, so the sweep
-	/// checks each slash's own `due`.
+	/// The id the next slash gets. The sweep applies slashes in id order, each
+	/// no earlier than its own `due` block (ids fall due in order while
+	/// `slash_defer` is unchanged).
 	#[pallet::storage]
 	pub type NextSlashId<T> = StorageValue<_, SlashId, ValueQuery>;
 

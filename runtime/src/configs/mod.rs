@@ -24,10 +24,10 @@ use sp_runtime::{
 use sp_version::RuntimeVersion;
 
 use super::{
-	AccountId, AssetId, Assets, Aura, Balance, Balances, Block, BlockNumber, Hash, Nonce,
+	AccountId, AssetId, Assets, Aura, Balance, Balances, Block, BlockNumber, Compute, Hash, Nonce,
 	PalletInfo, Runtime, RuntimeCall, RuntimeEvent, RuntimeFreezeReason, RuntimeHoldReason,
-	RuntimeOrigin, RuntimeTask, System, DAYS, EXISTENTIAL_DEPOSIT, MILLI_UNIT, SLOT_DURATION, UNIT,
-	VERSION,
+	RuntimeOrigin, RuntimeTask, Sla, System, DAYS, EXISTENTIAL_DEPOSIT, MILLI_UNIT, SLOT_DURATION,
+	UNIT, VERSION,
 };
 
 /// Transactions of the normal class may fill 75% of a block; the rest is kept for
@@ -205,8 +205,8 @@ impl pallet_compute::Config for Runtime {
 	type RuntimeHoldReason = RuntimeHoldReason;
 	type AssetId = AssetId;
 	type Assets = Assets;
-	/// Every mint is backed until pallet-sla answers from providers' bonds.
-	type Backing = ();
+	/// A mint must be covered by the provider's SLA bond.
+	type Backing = Sla;
 	type PalletId = ComputePalletId;
 	type ProviderDeposit = ConstU128<{ 10 * UNIT }>;
 	/// Class names and symbols become asset metadata: at most pallet-assets' limit.
@@ -238,4 +238,102 @@ impl pallet_orderbook::Config for Runtime {
 	type MaxExpiriesPerBlock = ConstU32<64>;
 	type ExpirySweepPerBlock = ConstU32<32>;
 	type WeightInfo = pallet_orderbook::weights::SubstrateWeight<Runtime>;
+}
+
+parameter_types! {
+	/// The reporter of an upheld breach gets a tenth of its slash, after the job
+	/// owner's compensation.
+	pub const ReporterBounty: Perbill = Perbill::from_percent(10);
+}
+
+/// pallet-sla: SLA modules, provider bonds, disputes and slashes to the treasury.
+impl pallet_sla::Config for Runtime {
+	type AdminOrigin = AdminOrigin;
+	type Currency = Balances;
+	type RuntimeHoldReason = RuntimeHoldReason;
+	type Compute = Compute;
+	/// No jobs until the federation pallet: reports name jobs it will own.
+	#[cfg(not(feature = "runtime-benchmarks"))]
+	type Jobs = ();
+	#[cfg(feature = "runtime-benchmarks")]
+	type Jobs = benchmark_jobs::BenchmarkJobs;
+	type Treasury = TreasuryAccount;
+	type ReporterBounty = ReporterBounty;
+	type MaxSubscriptions = ConstU32<16>;
+	type MaxUnbondingChunks = ConstU32<16>;
+	type MaxDisputesPerBlock = ConstU32<64>;
+	type SlashPageSize = ConstU32<32>;
+	type MaxSlashHistory = ConstU32<32>;
+	type WeightInfo = pallet_sla::weights::SubstrateWeight<Runtime>;
+	#[cfg(feature = "runtime-benchmarks")]
+	type BenchmarkHelper = benchmark_jobs::SlaBenchmarkHelper;
+}
+
+/// What pallet-sla's benchmarks need of providers, classes and jobs. Jobs come
+/// from the federation pallet; until then the benchmarks keep theirs in a table
+/// of their own that only a benchmarking runtime has.
+#[cfg(feature = "runtime-benchmarks")]
+mod benchmark_jobs {
+	use super::*;
+	use codec::Encode;
+	use frame_support::{storage::unhashed, traits::fungible::Mutate};
+	use utc_primitives::{ClassId, JobId, JobInspect, JobRecord, Units};
+
+	const JOBS: &[u8] = b"utc/bench/jobs";
+
+	fn key(job: JobId) -> alloc::vec::Vec<u8> {
+		(JOBS, job).encode()
+	}
+
+	pub struct BenchmarkJobs;
+	impl JobInspect<AccountId> for BenchmarkJobs {
+		fn job(job: JobId) -> Option<JobRecord<AccountId>> {
+			let (owner, provider, class, units) =
+				unhashed::get::<(AccountId, AccountId, ClassId, Units)>(&key(job))?;
+			Some(JobRecord { owner, provider: Some(provider), class, units })
+		}
+	}
+
+	pub struct SlaBenchmarkHelper;
+	impl pallet_sla::BenchmarkHelper<AccountId> for SlaBenchmarkHelper {
+		fn register_provider(who: &AccountId) {
+			if !pallet_compute::Providers::<Runtime>::contains_key(who) {
+				Balances::set_balance(who, Balances::balance(who).max(1_000_000 * UNIT));
+				Compute::register_provider(
+					RuntimeOrigin::signed(who.clone()),
+					b"bench".to_vec().try_into().expect("fits"),
+					b"EU".to_vec().try_into().expect("fits"),
+				)
+				.expect("a funded account registers");
+			}
+		}
+
+		fn class(index: u32) -> ClassId {
+			while pallet_compute::NextClassId::<Runtime>::get() <= index {
+				Compute::create_class(
+					RuntimeOrigin::root(),
+					b"bench class".to_vec().try_into().expect("fits"),
+					b"UTC-B".to_vec().try_into().expect("fits"),
+					pallet_compute::ResourceKind::Gpu,
+					pallet_compute::ComputeUnit::Hour,
+					pallet_compute::HardwareFloor {
+						model_family: b"bench".to_vec().try_into().expect("fits"),
+						min_memory_mib: 1,
+						min_performance: 1,
+					},
+					3,
+				)
+				.expect("a class is created");
+			}
+			index
+		}
+
+		fn job(owner: &AccountId, provider: &AccountId, class: ClassId, units: Units) -> JobId {
+			let count_key = (JOBS, b"count").encode();
+			let job: JobId = unhashed::get(&count_key).unwrap_or_default();
+			unhashed::put(&count_key, &(job + 1));
+			unhashed::put(&key(job), &(owner.clone(), provider.clone(), class, units));
+			job
+		}
+	}
 }
