@@ -7,7 +7,7 @@
 
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use scale_info::TypeInfo;
-use sp_runtime::DispatchResult;
+use sp_runtime::{DispatchResult, Weight};
 
 /// A compute class: the standard unit a UTC token stands for.
 pub type ClassId = u32;
@@ -27,6 +27,11 @@ pub trait BackingCheck<AccountId> {
 	/// May `provider` take `additional` more units of obligation in `class`, on top
 	/// of the `current` units it already owes there?
 	fn can_back(provider: &AccountId, class: ClassId, current: Units, additional: Units) -> bool;
+
+	/// The worst-case weight of one `can_back`, which the asking call adds to its own.
+	fn can_back_weight() -> Weight {
+		Weight::zero()
+	}
 
 	/// Makes `provider` able to back `units` more in `class`, so a benchmark can mint.
 	#[cfg(feature = "runtime-benchmarks")]

@@ -193,3 +193,36 @@ fn the_dev_presets_have_the_example_class_and_the_dev_attestor() {
 		));
 	});
 }
+
+#[test]
+fn the_dev_presets_have_sla_modules_and_only_the_dev_chain_short_delays() {
+	genesis_of(sp_genesis_builder::DEV_RUNTIME_PRESET).execute_with(|| {
+		assert_eq!(pallet_sla::Modules::<Runtime>::iter().count(), 2);
+		let delays = pallet_sla::Parameters::<Runtime>::get();
+		assert_eq!((delays.unbonding_delay, delays.dispute_window, delays.slash_defer), (10, 4, 3));
+	});
+	genesis_of(sp_genesis_builder::LOCAL_TESTNET_RUNTIME_PRESET).execute_with(|| {
+		assert_eq!(pallet_sla::Modules::<Runtime>::iter().count(), 2);
+		assert_eq!(pallet_sla::Parameters::<Runtime>::get().unbonding_delay, 7 * DAYS);
+	});
+}
+
+#[test]
+fn a_mint_needs_a_bond_under_a_subscribed_module() {
+	genesis_of(sp_genesis_builder::DEV_RUNTIME_PRESET).execute_with(|| {
+		let provider = bob();
+		let origin = || RuntimeOrigin::signed(provider.clone());
+		assert_ok!(Compute::register_provider(
+			origin(),
+			b"Bob GPUs".to_vec().try_into().unwrap(),
+			b"EU".to_vec().try_into().unwrap()
+		));
+		assert_ok!(Sla::bond(origin(), UNIT));
+		assert_ok!(Sla::subscribe(origin(), 0, 0));
+		use utc_primitives::BackingCheck;
+		// 1 UNIT backs 1,000 thousandths of an hour under module 0.
+		assert!(Sla::can_back(&provider, 0, 0, 1_000));
+		assert!(!Sla::can_back(&provider, 0, 0, 1_001));
+		assert!(!Sla::can_back(&alice(), 0, 0, 1));
+	});
+}

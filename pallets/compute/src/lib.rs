@@ -506,9 +506,11 @@ pub mod pallet {
 		}
 
 		/// Mints `amount` of `class` tokens to the calling provider against its live
-		/// attested capacity, recording the obligation to deliver them.
+		/// attested capacity, recording the obligation to deliver them; the weight
+		/// adds the backing check's own.
 		#[pallet::call_index(10)]
-		#[pallet::weight(T::WeightInfo::mint(T::MaxAttestationsPerProvider::get()))]
+		#[pallet::weight(T::WeightInfo::mint(T::MaxAttestationsPerProvider::get())
+			.saturating_add(T::Backing::can_back_weight()))]
 		pub fn mint(origin: OriginFor<T>, class: ClassId, amount: Units) -> DispatchResult {
 			let who = ensure_signed(origin)?;
 			Self::do_mint(who, class, amount)

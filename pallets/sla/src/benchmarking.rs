@@ -82,9 +82,10 @@ mod benchmarks {
 		let code =
 			vec![b'A'; <MaxRegionCode as Get<u32>>::get() as usize].try_into().expect("fits");
 		let kind = ModuleKind::Region { code };
+		let module = NextModuleId::<T>::get();
 		#[extrinsic_call]
-		_(RawOrigin::Root, kind, 1_000, schedule());
-		assert_eq!(Modules::<T>::iter().count(), 1);
+		_(RawOrigin::Root, kind.clone(), 1_000, schedule());
+		assert_eq!(Modules::<T>::get(module).map(|m| m.kind), Some(kind));
 	}
 
 	#[benchmark]
@@ -231,6 +232,20 @@ mod benchmarks {
 		#[extrinsic_call]
 		_(RawOrigin::Root, parameters);
 		assert_eq!(Parameters::<T>::get(), parameters);
+	}
+
+	/// pallet-compute's question before a mint, over every subscription.
+	#[benchmark]
+	fn can_back() {
+		let module = new_module::<T>();
+		let who = provider::<T>(0);
+		let class = subscribed::<T>(&who, module, T::MaxSubscriptions::get());
+		let backed;
+		#[block]
+		{
+			backed = <Pallet<T> as utc_primitives::BackingCheck<_>>::can_back(&who, class, 0, 1);
+		}
+		assert!(backed);
 	}
 
 	/// `n` reports stand at their deadline, each scheduling a slash.

@@ -656,7 +656,7 @@ impl<T: Config> Pallet<T> {
 		for (_, ids) in DisputeDeadlines::<T>::iter() {
 			ensure!(!ids.is_empty(), "an empty deadline is stored");
 			ensure!(
-				ids.iter().all(|id| Disputes::<T>::contains_key(id)),
+				ids.iter().all(Disputes::<T>::contains_key),
 				"a deadline names a closed dispute"
 			);
 		}
@@ -700,6 +700,10 @@ impl<T: Config> BackingCheck<T::AccountId> for Pallet<T> {
 		let required = Self::required_bond(provider, &subscriptions)
 			.saturating_add(additional.saturating_mul(rate));
 		Self::active_bond(provider) >= required
+	}
+
+	fn can_back_weight() -> Weight {
+		T::WeightInfo::can_back()
 	}
 
 	#[cfg(feature = "runtime-benchmarks")]

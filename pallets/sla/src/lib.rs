@@ -50,8 +50,7 @@ pub mod pallet {
 		<T as frame_system::Config>::AccountId,
 	>>::Balance;
 	pub type SlaModuleOf<T> = SlaModule<BalanceOf<T>>;
-	pub type BondLedgerOf<T> =
-		BondLedger<BalanceOf<T>, BlockNumberFor<T>, <T as Config>::MaxUnbondingChunks>;
+	pub type BondLedgerOf<T> = BondLedger<BlockNumberFor<T>, <T as Config>::MaxUnbondingChunks>;
 	pub type SubscriptionsOf<T> = BoundedVec<(ClassId, ModuleId), <T as Config>::MaxSubscriptions>;
 	pub type DisputeOf<T> = Dispute<<T as frame_system::Config>::AccountId, BlockNumberFor<T>>;
 	pub type PendingSlashOf<T> =

@@ -3,7 +3,7 @@
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use frame_support::{
 	traits::{ConstU32, Get},
-	BoundedVec, CloneNoBound, DebugNoBound, DefaultNoBound, EqNoBound, PartialEqNoBound,
+	BoundedVec, CloneNoBound, DebugNoBound, EqNoBound, PartialEqNoBound,
 };
 use scale_info::TypeInfo;
 use sp_core::H256;
@@ -201,21 +201,26 @@ pub struct UnbondChunk<Balance, BlockNumber> {
 	PartialEqNoBound,
 	EqNoBound,
 	DebugNoBound,
-	DefaultNoBound,
 )]
 #[scale_info(skip_type_params(MaxChunks))]
-pub struct BondLedger<
-	Balance: Clone + PartialEq + Eq + core::fmt::Debug + Default,
-	BlockNumber: Clone + PartialEq + Eq + core::fmt::Debug,
-	MaxChunks: Get<u32>,
-> {
+pub struct BondLedger<BlockNumber: Clone + PartialEq + Eq + core::fmt::Debug, MaxChunks: Get<u32>> {
 	/// What backs obligations now.
-	pub active: Balance,
+	pub active: u128,
 	/// What is leaving, oldest first.
-	pub unbonding: BoundedVec<UnbondChunk<Balance, BlockNumber>, MaxChunks>,
+	pub unbonding: BoundedVec<UnbondChunk<u128, BlockNumber>, MaxChunks>,
 }
 
-impl<BlockNumber, MaxChunks> BondLedger<u128, BlockNumber, MaxChunks>
+impl<BlockNumber, MaxChunks> Default for BondLedger<BlockNumber, MaxChunks>
+where
+	BlockNumber: Clone + PartialEq + Eq + core::fmt::Debug,
+	MaxChunks: Get<u32>,
+{
+	fn default() -> Self {
+		Self { active: 0, unbonding: Default::default() }
+	}
+}
+
+impl<BlockNumber, MaxChunks> BondLedger<BlockNumber, MaxChunks>
 where
 	BlockNumber: Clone + PartialEq + Eq + core::fmt::Debug,
 	MaxChunks: Get<u32>,

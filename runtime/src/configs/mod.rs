@@ -276,7 +276,7 @@ impl pallet_sla::Config for Runtime {
 mod benchmark_jobs {
 	use super::*;
 	use codec::Encode;
-	use frame_support::{storage::unhashed, traits::fungible::Mutate};
+	use frame_support::storage::unhashed;
 	use utc_primitives::{ClassId, JobId, JobInspect, JobRecord, Units};
 
 	const JOBS: &[u8] = b"utc/bench/jobs";
@@ -296,9 +296,9 @@ mod benchmark_jobs {
 
 	pub struct SlaBenchmarkHelper;
 	impl pallet_sla::BenchmarkHelper<AccountId> for SlaBenchmarkHelper {
+		/// `who` must hold the provider deposit already.
 		fn register_provider(who: &AccountId) {
 			if !pallet_compute::Providers::<Runtime>::contains_key(who) {
-				Balances::set_balance(who, Balances::balance(who).max(1_000_000 * UNIT));
 				Compute::register_provider(
 					RuntimeOrigin::signed(who.clone()),
 					b"bench".to_vec().try_into().expect("fits"),
