@@ -908,14 +908,7 @@ mod ledger {
 mod invariants {
 	use super::*;
 
-	/// A small deterministic generator, so the walk is the same on every run.
-	struct Lcg(u64);
-	impl Lcg {
-		fn next(&mut self, bound: u64) -> u64 {
-			self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-			(self.0 >> 33) % bound
-		}
-	}
+	use utc_primitives::testing::Lcg;
 
 	#[test]
 	fn random_calls_keep_every_invariant() {

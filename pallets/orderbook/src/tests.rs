@@ -633,13 +633,7 @@ mod reference {
 mod property {
 	use super::*;
 
-	struct Lcg(u64);
-	impl Lcg {
-		fn next(&mut self, bound: u64) -> u64 {
-			self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-			(self.0 >> 33) % bound
-		}
-	}
+	use utc_primitives::testing::Lcg;
 
 	/// An account's native total (free + held) and token total (own + escrowed).
 	fn totals(who: AccountId) -> (i128, i128) {

@@ -812,14 +812,7 @@ mod parameters {
 mod random_walk {
 	use super::*;
 
-	/// A small deterministic generator for reproducible walks.
-	struct Lcg(u64);
-	impl Lcg {
-		fn next(&mut self, bound: u64) -> u64 {
-			self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-			(self.0 >> 33) % bound
-		}
-	}
+	use utc_primitives::testing::Lcg;
 
 	/// Random bonds, subscriptions, reports, verdicts, violations and cancellations
 	/// across blocks: the invariants hold after every call and block, and no native

@@ -1,0 +1,28 @@
+"""Reads the one-line summaries `scripts/bench-summary.hbs` writes and turns each
+benchmark into picoseconds of ref_time, with ParityDB's read and write costs."""
+
+import pathlib
+
+READ, WRITE = 8_000_000, 50_000_000  # ParityDbWeight, picoseconds
+BLOCK = 2_000_000_000_000  # 2 s of ref_time
+NORMAL = 0.75  # the share of a block for normal transactions
+
+
+def rows(folder):
+    """{benchmark: {"base": ps, "slope": {component: ps per unit}}} of every
+    summary file in `folder`."""
+    found = {}
+    for f in pathlib.Path(folder).glob("*.txt"):
+        for line in f.read_text().splitlines():
+            if not line.startswith("benchmark="):
+                continue
+            kv = dict(p.split("=", 1) for p in line.split())
+            num = lambda k: int(kv.get(k, "0").replace("_", ""))
+            found[kv["benchmark"]] = {
+                "base": num("base") + READ * num("reads") + WRITE * num("writes"),
+                "slope": {
+                    c: num("slope." + c) + READ * num("reads." + c) + WRITE * num("writes." + c)
+                    for c in (k.split(".", 1)[1] for k in kv if k.startswith("slope."))
+                },
+            }
+    return found
