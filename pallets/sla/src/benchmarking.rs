@@ -312,6 +312,9 @@ mod benchmarks {
 			);
 		}
 		NextSlashId::<T>::put(SlashId::from(n));
+		if n > 0 {
+			ProviderPendingSlashes::<T>::insert(&who, n);
+		}
 		#[block]
 		{
 			Pallet::<T>::apply_due_slashes(now);

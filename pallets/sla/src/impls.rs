@@ -105,6 +105,8 @@ impl<T: Config> Pallet<T> {
 			retired || T::Compute::obligation(&who, class).is_zero(),
 			Error::<T>::ObligationsRelyOnModule
 		);
+		// Any open report, whatever its module: one read, whatever their number.
+		ensure!(!Self::has_open_dispute(&who), Error::<T>::DisputeOpen);
 		subscriptions.remove(at);
 		let required = Self::required_bond(&who, &subscriptions);
 		if subscriptions.is_empty() {
@@ -137,14 +139,15 @@ impl<T: Config> Pallet<T> {
 		let required = Self::required_bond(&who, &Subscriptions::<T>::get(&who));
 		ensure!(active >= required, Error::<T>::BondRequired);
 		let unlock_at = Self::now().saturating_add(Parameters::<T>::get().unbonding_delay);
-		match ledger.unbonding.last_mut() {
-			// Unbonded in the same block as the last chunk: one chunk.
-			Some(last) if last.unlock_at == unlock_at => {
-				last.amount = last.amount.checked_add(amount).ok_or(Error::<T>::Overflow)?
+		// Chunks stay sorted by unlock block (the delay may have changed), one a block.
+		match ledger.unbonding.binary_search_by_key(&unlock_at, |c| c.unlock_at) {
+			Ok(at) => {
+				let chunk = &mut ledger.unbonding[at];
+				chunk.amount = chunk.amount.checked_add(amount).ok_or(Error::<T>::Overflow)?;
 			}
-			_ => ledger
+			Err(at) => ledger
 				.unbonding
-				.try_push(UnbondChunk { amount, unlock_at })
+				.try_insert(at, UnbondChunk { amount, unlock_at })
 				.map_err(|_| Error::<T>::TooManyUnbondingChunks)?,
 		}
 		ledger.active = active;
@@ -155,6 +158,8 @@ impl<T: Config> Pallet<T> {
 
 	pub(crate) fn do_withdraw_unbonded(who: T::AccountId) -> DispatchResult {
 		let mut ledger = Bonds::<T>::get(&who).ok_or(Error::<T>::NoBond)?;
+		ensure!(!ProviderPendingSlashes::<T>::contains_key(&who), Error::<T>::SlashPending);
+		ensure!(!Self::has_open_dispute(&who), Error::<T>::DisputeOpen);
 		let now = Self::now();
 		let mut amount: BalanceOf<T> = Zero::zero();
 		ledger.unbonding.retain(|chunk| {
@@ -343,12 +348,11 @@ impl<T: Config> Pallet<T> {
 				);
 				let record = T::Jobs::job(job).ok_or(Error::<T>::UnknownJob)?;
 				ensure!(record.provider.as_ref() == Some(&provider), Error::<T>::NotJobProvider);
-				JobViolations::<T>::insert(job, module_id, ());
 				Some(record.owner)
 			}
 			None => None,
 		};
-		Self::schedule_slash(
+		let slash = Self::schedule_slash(
 			provider,
 			module_id,
 			&module,
@@ -358,7 +362,12 @@ impl<T: Config> Pallet<T> {
 			beneficiary,
 			reporter,
 			job,
-		)
+		)?;
+		// Marked last: this also runs outside a transaction, called by other pallets.
+		if let Some(job) = job {
+			JobViolations::<T>::insert(job, module_id, ());
+		}
+		Ok(slash)
 	}
 
 	#[allow(clippy::too_many_arguments)]
@@ -384,6 +393,9 @@ impl<T: Config> Pallet<T> {
 		let due = Self::now().saturating_add(Parameters::<T>::get().slash_defer);
 		let slash = NextSlashId::<T>::get();
 		NextSlashId::<T>::put(slash.checked_add(1).ok_or(Error::<T>::Overflow)?);
+		ProviderPendingSlashes::<T>::mutate(&provider, |n| {
+			*n = Some(n.unwrap_or(0).saturating_add(1))
+		});
 		PendingSlashes::<T>::insert(
 			slash,
 			PendingSlash {
@@ -414,7 +426,8 @@ impl<T: Config> Pallet<T> {
 	}
 
 	pub(crate) fn do_cancel_slash(slash: SlashId) -> DispatchResult {
-		ensure!(PendingSlashes::<T>::take(slash).is_some(), Error::<T>::UnknownSlash);
+		let pending = PendingSlashes::<T>::take(slash).ok_or(Error::<T>::UnknownSlash)?;
+		Self::forget_pending_slash(&pending.provider);
 		Self::deposit_event(Event::SlashCancelled { slash });
 		Ok(())
 	}
@@ -440,36 +453,35 @@ impl<T: Config> Pallet<T> {
 		passed
 	}
 
-	/// Takes a slash from the provider's bond, active funds first and then its
-	/// unbonding chunks, and pays it out: the job owner's compensation first, the
-	/// reporter's bounty next, the treasury the rest. A payee that cannot receive
-	/// (an amount below the existential deposit to an empty account) is skipped for
-	/// the treasury; what even the treasury cannot receive stays bonded.
+	/// Pays a slash out of the provider's bond: the job owner's compensation first,
+	/// the reporter's bounty next, the treasury the rest, and takes what it paid
+	/// from the active bond first and then from the chunks that unlock last. A
+	/// payee that cannot receive (an amount below the existential deposit to an
+	/// empty account) is skipped for the treasury; what even the treasury cannot
+	/// receive stays bonded.
 	fn apply_slash(id: SlashId, slash: PendingSlashOf<T>, now: BlockNumberFor<T>) {
 		let provider = slash.provider;
 		let mut ledger = Bonds::<T>::get(&provider).unwrap_or_default();
-		let taken = ledger.take(slash.penalty);
+		let available = slash.penalty.min(ledger.total());
+		// A provider is never paid from its own slash.
+		let payee = |who: &Option<T::AccountId>| who.clone().filter(|w| *w != provider);
 
-		let mut left = taken;
+		let mut left = available;
 		let mut to_owner = Zero::zero();
-		if let Some(owner) = &slash.beneficiary {
-			to_owner = Self::pay_from_bond(&provider, owner, slash.compensation.min(left));
+		if let Some(owner) = payee(&slash.beneficiary) {
+			to_owner = Self::pay_from_bond(&provider, &owner, slash.compensation.min(left));
 			left = left.saturating_sub(to_owner);
 		}
 		let mut to_reporter = Zero::zero();
-		if let Some(reporter) = &slash.reporter {
-			to_reporter = Self::pay_from_bond(
-				&provider,
-				reporter,
-				(T::ReporterBounty::get() * taken).min(left),
-			);
+		if let Some(reporter) = payee(&slash.reporter) {
+			let bounty = T::ReporterBounty::get() * available;
+			to_reporter = Self::pay_from_bond(&provider, &reporter, bounty.min(left));
 			left = left.saturating_sub(to_reporter);
 		}
 		let to_treasury = Self::pay_from_bond(&provider, &T::Treasury::get(), left);
-		// Whatever nobody could receive was never taken.
-		let unpaid = left.saturating_sub(to_treasury);
-		ledger.active = ledger.active.saturating_add(unpaid);
-		let taken = taken.saturating_sub(unpaid);
+		// What nobody could receive stays where it was, active or unbonding.
+		let taken = ledger.take(to_owner.saturating_add(to_reporter).saturating_add(to_treasury));
+		Self::forget_pending_slash(&provider);
 
 		let active = ledger.active;
 		Self::store_ledger(&provider, ledger);
@@ -524,6 +536,13 @@ impl<T: Config> Pallet<T> {
 			Fortitude::Force,
 		)
 		.unwrap_or_default()
+	}
+
+	/// One fewer slash pending against `who`.
+	fn forget_pending_slash(who: &T::AccountId) {
+		ProviderPendingSlashes::<T>::mutate_exists(who, |n| {
+			*n = n.and_then(|n| n.checked_sub(1)).filter(|n| *n > 0);
+		});
 	}
 
 	fn store_ledger(who: &T::AccountId, ledger: BondLedgerOf<T>) {
@@ -591,6 +610,11 @@ impl<T: Config> Pallet<T> {
 		}
 	}
 
+	/// Whether a report against `who` is open.
+	fn has_open_dispute(who: &T::AccountId) -> bool {
+		ProviderDisputes::<T>::iter_key_prefix(who).next().is_some()
+	}
+
 	/// A provider's open disputes.
 	pub fn open_disputes(who: &T::AccountId) -> Vec<(DisputeId, DisputeOf<T>)> {
 		ProviderDisputes::<T>::iter_key_prefix(who)
@@ -609,7 +633,9 @@ impl<T: Config> Pallet<T> {
 	/// - subscriptions are sorted, unique and name modules that exist;
 	/// - every open dispute is indexed under its provider and its deadline, its
 	///   (job, module) is marked judged, and no index names a closed dispute;
-	/// - pending slashes lie between the sweep's cursor and the next id;
+	/// - pending slashes lie between the sweep's cursor and the next id, and each
+	///   provider's count of them is right;
+	/// - unbonding chunks are sorted by unlock block, one a block;
 	/// - every applied slash paid out exactly what it took, and took no more than
 	///   its penalty;
 	/// - modules are valid and their ids below the next id; the delays are valid.
@@ -618,6 +644,10 @@ impl<T: Config> Pallet<T> {
 		use frame_support::traits::fungible::InspectHold;
 		for (who, ledger) in Bonds::<T>::iter() {
 			ensure!(!ledger.is_empty(), "an empty bond ledger is stored");
+			ensure!(
+				ledger.unbonding.windows(2).all(|w| w[0].unlock_at < w[1].unlock_at),
+				"unbonding chunks are not sorted by unlock block"
+			);
 			ensure!(
 				T::Currency::balance_on_hold(&Self::hold_reason(), &who) == ledger.total(),
 				"held bond differs from active plus unbonding"
@@ -665,6 +695,15 @@ impl<T: Config> Pallet<T> {
 		for (id, _) in PendingSlashes::<T>::iter() {
 			ensure!(cursor <= id && id < next_slash, "a pending slash is outside the sweep");
 		}
+		let mut pending_by_provider = alloc::collections::BTreeMap::<T::AccountId, u32>::new();
+		for (_, slash) in PendingSlashes::<T>::iter() {
+			*pending_by_provider.entry(slash.provider).or_default() += 1;
+		}
+		ensure!(
+			ProviderPendingSlashes::<T>::iter().collect::<alloc::collections::BTreeMap<_, _>>()
+				== pending_by_provider,
+			"a provider's count of pending slashes is wrong"
+		);
 		for (_, history) in SlashHistory::<T>::iter() {
 			ensure!(history.iter().all(|r| r.balances()), "a slash paid out other than it took");
 		}
@@ -682,8 +721,9 @@ impl<T: Config> Pallet<T> {
 }
 
 impl<T: Config> BackingCheck<T::AccountId> for Pallet<T> {
-	/// Backed when the provider subscribes to at least one module in `class` and
-	/// its active bond covers its requirement with `additional` more units there.
+	/// Backed when the provider subscribes to at least one active module in
+	/// `class` and its active bond covers its requirement with `additional` more
+	/// units there (retired modules it still subscribes to count in the requirement).
 	/// `current` is already in the requirement: pallet-compute asks before it
 	/// records the mint.
 	fn can_back(
@@ -693,10 +733,13 @@ impl<T: Config> BackingCheck<T::AccountId> for Pallet<T> {
 		additional: Units,
 	) -> bool {
 		let subscriptions = Subscriptions::<T>::get(provider);
-		let rate = Self::class_rate(&subscriptions, class);
-		if rate.is_zero() {
+		let active_module = subscriptions.iter().any(|(c, m)| {
+			*c == class && Modules::<T>::get(m).is_some_and(|m| m.status == ModuleStatus::Active)
+		});
+		if !active_module {
 			return false;
 		}
+		let rate = Self::class_rate(&subscriptions, class);
 		let required = Self::required_bond(provider, &subscriptions)
 			.saturating_add(additional.saturating_mul(rate));
 		Self::active_bond(provider) >= required

@@ -199,6 +199,10 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type PendingSlashes<T: Config> = StorageMap<_, Twox64Concat, SlashId, PendingSlashOf<T>>;
 
+	/// How many slashes each provider has pending: it withdraws nothing meanwhile.
+	#[pallet::storage]
+	pub type ProviderPendingSlashes<T: Config> = StorageMap<_, Blake2_128Concat, T::AccountId, u32>;
+
 	/// The last `MaxSlashHistory` slashes applied to each provider, oldest first.
 	#[pallet::storage]
 	pub type SlashHistory<T: Config> = StorageMap<
@@ -366,6 +370,12 @@ pub mod pallet {
 		NoShortfall,
 		/// A breach must affect at least one unit.
 		ZeroUnits,
+		/// A slash against the provider is pending: withdraw after it is applied or
+		/// cancelled.
+		SlashPending,
+		/// A report against the provider is open: withdraw, or leave its module,
+		/// after it is resolved.
+		DisputeOpen,
 		/// No pending slash has this id (it was applied or cancelled, or never was).
 		UnknownSlash,
 		/// Delays must be positive, and unbonding must last at least the dispute
@@ -411,6 +421,7 @@ pub mod pallet {
 			assert!(T::MaxSubscriptions::get() > 0, "providers must be able to subscribe");
 			assert!(T::MaxUnbondingChunks::get() > 0, "providers must be able to unbond");
 			assert!(T::SlashPageSize::get() > 0, "slashes must be applied");
+			assert!(T::MaxSlashHistory::get() > 0, "applied slashes must be kept");
 			assert!(DefaultParameters::<T>::get().is_valid(), "default SLA delays are valid");
 		}
 
@@ -451,7 +462,7 @@ pub mod pallet {
 		}
 
 		/// Leaves `module` for `class`; refused while the provider owes compute in
-		/// `class` (unless the module is retired).
+		/// `class` (unless the module is retired) or a report against it is open.
 		#[pallet::call_index(3)]
 		pub fn unsubscribe(
 			origin: OriginFor<T>,
@@ -477,7 +488,8 @@ pub mod pallet {
 			Self::do_unbond(who, amount)
 		}
 
-		/// Releases every unbonding chunk whose delay has passed.
+		/// Releases every unbonding chunk whose delay has passed; refused while a
+		/// slash or a report against the caller is pending.
 		#[pallet::call_index(6)]
 		pub fn withdraw_unbonded(origin: OriginFor<T>) -> DispatchResult {
 			let who = ensure_signed(origin)?;

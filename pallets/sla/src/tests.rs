@@ -242,6 +242,64 @@ mod bonds {
 	}
 
 	#[test]
+	fn nothing_is_withdrawn_while_a_slash_or_a_report_is_pending() {
+		ExtBuilder::default().with_modules().build_and_execute(|| {
+			bond(ALICE, 1_000);
+			subscribe(ALICE, CLASS, UPTIME);
+			assert_ok!(Sla::unbond(RuntimeOrigin::signed(ALICE), 500));
+			assert_ok!(record(ALICE, 1, Evidence::Failed, None));
+			MockJobs::insert(9, OWNER, Some(ALICE), CLASS, 1);
+			assert_ok!(Sla::report_violation(
+				RuntimeOrigin::signed(OWNER),
+				ALICE,
+				UPTIME,
+				9,
+				H256::zero()
+			));
+			// The slash is due at 4 and applied; the report stands at 5, its slash at 8.
+			run_to_block(7);
+			assert_eq!(ProviderPendingSlashes::<Test>::get(ALICE), Some(1));
+			run_to_block(1 + UNBONDING_DELAY - 3);
+			assert_ok!(Sla::report_violation(
+				RuntimeOrigin::signed(OWNER),
+				ALICE,
+				UPTIME,
+				{
+					MockJobs::insert(10, OWNER, Some(ALICE), CLASS, 1);
+					10
+				},
+				H256::zero()
+			));
+			run_to_block(1 + UNBONDING_DELAY);
+			assert_noop!(Sla::withdraw_unbonded(RuntimeOrigin::signed(ALICE)), Error::DisputeOpen);
+			assert_ok!(Sla::resolve(RuntimeOrigin::root(), 1, Verdict::Upheld(Evidence::Failed)));
+			assert_noop!(Sla::withdraw_unbonded(RuntimeOrigin::signed(ALICE)), Error::SlashPending);
+			run_to_block(1 + UNBONDING_DELAY + SLASH_DEFER);
+			assert_ok!(Sla::withdraw_unbonded(RuntimeOrigin::signed(ALICE)));
+		});
+	}
+
+	#[test]
+	fn chunks_stay_in_unlock_order_when_the_delay_shrinks() {
+		ExtBuilder::default().build_and_execute(|| {
+			bond(ALICE, 1_000);
+			assert_ok!(Sla::unbond(RuntimeOrigin::signed(ALICE), 10)); // unlocks at 11
+			assert_ok!(Sla::set_parameters(
+				RuntimeOrigin::root(),
+				SlaParameters { unbonding_delay: 7, dispute_window: 4, slash_defer: 3 }
+			));
+			run_to_block(2);
+			assert_ok!(Sla::unbond(RuntimeOrigin::signed(ALICE), 20)); // unlocks at 9
+			let unlocks: Vec<_> =
+				Bonds::<Test>::get(ALICE).unwrap().unbonding.iter().map(|c| c.unlock_at).collect();
+			assert_eq!(unlocks, vec![9, 11]);
+			run_to_block(9);
+			assert_ok!(Sla::withdraw_unbonded(RuntimeOrigin::signed(ALICE)));
+			assert_eq!(held(ALICE), 980);
+		});
+	}
+
+	#[test]
 	fn withdrawing_everything_removes_the_ledger() {
 		ExtBuilder::default().build_and_execute(|| {
 			assert_noop!(Sla::withdraw_unbonded(RuntimeOrigin::signed(ALICE)), Error::NoBond);
@@ -332,6 +390,31 @@ mod subscriptions {
 	}
 
 	#[test]
+	fn no_module_is_left_while_a_report_is_open() {
+		ExtBuilder::default().with_modules().build_and_execute(|| {
+			bond(ALICE, 1_000);
+			subscribe(ALICE, CLASS, UPTIME);
+			subscribe(ALICE, CLASS, LATENCY);
+			MockJobs::insert(1, OWNER, Some(ALICE), CLASS, 1);
+			assert_ok!(Sla::report_violation(
+				RuntimeOrigin::signed(OWNER),
+				ALICE,
+				UPTIME,
+				1,
+				H256::zero()
+			));
+			for module in [UPTIME, LATENCY] {
+				assert_noop!(
+					Sla::unsubscribe(RuntimeOrigin::signed(ALICE), CLASS, module),
+					Error::DisputeOpen
+				);
+			}
+			assert_ok!(Sla::resolve(RuntimeOrigin::root(), 0, Verdict::Dismissed));
+			assert_ok!(Sla::unsubscribe(RuntimeOrigin::signed(ALICE), CLASS, UPTIME));
+		});
+	}
+
+	#[test]
 	fn a_retired_module_may_be_left_while_owing() {
 		ExtBuilder::default().with_modules().build_and_execute(|| {
 			bonded_provider();
@@ -362,6 +445,17 @@ mod backing {
 			MockCompute::set_obligation(ALICE, OTHER_CLASS, 10); // +100
 			assert_eq!(Sla::bond_view(&ALICE).required, 1_000);
 			assert!(!Sla::can_back(&ALICE, CLASS, 60, 1));
+		});
+	}
+
+	#[test]
+	fn retired_modules_back_nothing_new() {
+		ExtBuilder::default().with_modules().build_and_execute(|| {
+			bond(ALICE, 1_000);
+			subscribe(ALICE, CLASS, UPTIME);
+			assert!(Sla::can_back(&ALICE, CLASS, 0, 1));
+			assert_ok!(Sla::retire_module(RuntimeOrigin::root(), UPTIME));
+			assert!(!Sla::can_back(&ALICE, CLASS, 0, 1));
 		});
 	}
 
@@ -762,6 +856,28 @@ mod slashes {
 			assert!(!Sla::can_back(&ALICE, CLASS, 50, 1));
 			bond(ALICE, 50);
 			assert!(Sla::can_serve(&ALICE, CLASS, &[UPTIME]));
+		});
+	}
+
+	#[test]
+	fn a_provider_is_never_paid_from_its_own_slash() {
+		ExtBuilder::default().with_modules().build_and_execute(|| {
+			bonded_provider();
+			// ALICE redeemed her own tokens and reports her own breach.
+			MockJobs::insert(2, ALICE, Some(ALICE), CLASS, 10);
+			assert_ok!(Sla::report_violation(
+				RuntimeOrigin::signed(ALICE),
+				ALICE,
+				UPTIME,
+				2,
+				H256::zero()
+			));
+			let (alice, treasury) = (free(ALICE), free(TREASURY));
+			run_to_block(1 + DISPUTE_WINDOW + SLASH_DEFER);
+			// Whole breach over 10 units: 50 of the stake of 100, all to the treasury.
+			assert_eq!(free(ALICE), alice);
+			assert_eq!(free(TREASURY), treasury + 50);
+			assert_eq!(held(ALICE), 950);
 		});
 	}
 
