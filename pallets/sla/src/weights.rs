@@ -66,8 +66,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `98`
 		//  Estimated: `1489`
-		// Minimum execution time: 177_815_000 picoseconds.
-		Weight::from_parts(185_958_000, 1489)
+		// Minimum execution time: 187_931_000 picoseconds.
+		Weight::from_parts(194_450_000, 1489)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
@@ -77,8 +77,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `195`
 		//  Estimated: `3536`
-		// Minimum execution time: 156_533_000 picoseconds.
-		Weight::from_parts(164_565_000, 3536)
+		// Minimum execution time: 158_066_000 picoseconds.
+		Weight::from_parts(168_391_000, 3536)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -98,8 +98,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `1182`
 		//  Estimated: `39735`
-		// Minimum execution time: 927_845_000 picoseconds.
-		Weight::from_parts(945_231_000, 39735)
+		// Minimum execution time: 964_079_000 picoseconds.
+		Weight::from_parts(1_021_885_000, 39735)
 			.saturating_add(T::DbWeight::get().reads(20_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -109,13 +109,15 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Sla::Modules` (`max_values`: None, `max_size`: Some(71), added: 2546, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::Ledgers` (r:16 w:0)
 	/// Proof: `Compute::Ledgers` (`max_values`: None, `max_size`: Some(108), added: 2583, mode: `MaxEncodedLen`)
+	/// Storage: `Sla::ProviderDisputes` (r:1 w:0)
+	/// Proof: `Sla::ProviderDisputes` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	fn unsubscribe() -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `609`
 		//  Estimated: `42318`
-		// Minimum execution time: 806_604_000 picoseconds.
-		Weight::from_parts(840_975_000, 42318)
-			.saturating_add(T::DbWeight::get().reads(18_u64))
+		// Minimum execution time: 911_290_000 picoseconds.
+		Weight::from_parts(954_574_000, 42318)
+			.saturating_add(T::DbWeight::get().reads(19_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
 	/// Storage: `System::Account` (r:1 w:1)
@@ -128,8 +130,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `410`
 		//  Estimated: `3850`
-		// Minimum execution time: 896_467_000 picoseconds.
-		Weight::from_parts(951_670_000, 3850)
+		// Minimum execution time: 929_678_000 picoseconds.
+		Weight::from_parts(964_239_000, 3850)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -145,13 +147,17 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `869`
 		//  Estimated: `42318`
-		// Minimum execution time: 854_254_000 picoseconds.
-		Weight::from_parts(870_539_000, 42318)
+		// Minimum execution time: 892_402_000 picoseconds.
+		Weight::from_parts(934_795_000, 42318)
 			.saturating_add(T::DbWeight::get().reads(19_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
 	/// Storage: `Sla::Bonds` (r:1 w:1)
 	/// Proof: `Sla::Bonds` (`max_values`: None, `max_size`: Some(385), added: 2860, mode: `MaxEncodedLen`)
+	/// Storage: `Sla::ProviderPendingSlashes` (r:1 w:0)
+	/// Proof: `Sla::ProviderPendingSlashes` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
+	/// Storage: `Sla::ProviderDisputes` (r:1 w:0)
+	/// Proof: `Sla::ProviderDisputes` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
@@ -160,9 +166,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `733`
 		//  Estimated: `3850`
-		// Minimum execution time: 742_398_000 picoseconds.
-		Weight::from_parts(777_270_000, 3850)
-			.saturating_add(T::DbWeight::get().reads(3_u64))
+		// Minimum execution time: 869_147_000 picoseconds.
+		Weight::from_parts(907_454_000, 3850)
+			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
 	/// Storage: UNKNOWN KEY `0x387574632f62656e63682f6a6f62733f00000000000000` (r:1 w:0)
@@ -187,8 +193,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `1787`
 		//  Estimated: `5252`
-		// Minimum execution time: 447_378_000 picoseconds.
-		Weight::from_parts(468_179_000, 5252)
+		// Minimum execution time: 472_666_000 picoseconds.
+		Weight::from_parts(497_202_000, 5252)
 			.saturating_add(T::DbWeight::get().reads(7_u64))
 			.saturating_add(T::DbWeight::get().writes(5_u64))
 	}
@@ -198,8 +204,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `418`
 		//  Estimated: `3646`
-		// Minimum execution time: 168_852_000 picoseconds.
-		Weight::from_parts(175_391_000, 3646)
+		// Minimum execution time: 180_269_000 picoseconds.
+		Weight::from_parts(184_875_000, 3646)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -213,6 +219,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Sla::Parameters` (`max_values`: Some(1), `max_size`: Some(12), added: 507, mode: `MaxEncodedLen`)
 	/// Storage: `Sla::NextSlashId` (r:1 w:1)
 	/// Proof: `Sla::NextSlashId` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+	/// Storage: `Sla::ProviderPendingSlashes` (r:1 w:1)
+	/// Proof: `Sla::ProviderPendingSlashes` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
 	/// Storage: `Sla::ProviderDisputes` (r:0 w:1)
 	/// Proof: `Sla::ProviderDisputes` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	/// Storage: `Sla::PendingSlashes` (r:0 w:1)
@@ -221,10 +229,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `1737`
 		//  Estimated: `3991`
-		// Minimum execution time: 401_469_000 picoseconds.
-		Weight::from_parts(411_244_000, 3991)
-			.saturating_add(T::DbWeight::get().reads(5_u64))
-			.saturating_add(T::DbWeight::get().writes(5_u64))
+		// Minimum execution time: 467_328_000 picoseconds.
+		Weight::from_parts(523_291_000, 3991)
+			.saturating_add(T::DbWeight::get().reads(6_u64))
+			.saturating_add(T::DbWeight::get().writes(6_u64))
 	}
 	/// Storage: `Sla::Modules` (r:1 w:0)
 	/// Proof: `Sla::Modules` (`max_values`: None, `max_size`: Some(71), added: 2546, mode: `MaxEncodedLen`)
@@ -238,27 +246,31 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Sla::Parameters` (`max_values`: Some(1), `max_size`: Some(12), added: 507, mode: `MaxEncodedLen`)
 	/// Storage: `Sla::NextSlashId` (r:1 w:1)
 	/// Proof: `Sla::NextSlashId` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+	/// Storage: `Sla::ProviderPendingSlashes` (r:1 w:1)
+	/// Proof: `Sla::ProviderPendingSlashes` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
 	/// Storage: `Sla::PendingSlashes` (r:0 w:1)
 	/// Proof: `Sla::PendingSlashes` (`max_values`: None, `max_size`: Some(187), added: 2662, mode: `MaxEncodedLen`)
 	fn record_violation() -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `608`
 		//  Estimated: `4073`
-		// Minimum execution time: 385_756_000 picoseconds.
-		Weight::from_parts(395_029_000, 4073)
-			.saturating_add(T::DbWeight::get().reads(6_u64))
-			.saturating_add(T::DbWeight::get().writes(3_u64))
+		// Minimum execution time: 444_143_000 picoseconds.
+		Weight::from_parts(460_958_000, 4073)
+			.saturating_add(T::DbWeight::get().reads(7_u64))
+			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
 	/// Storage: `Sla::PendingSlashes` (r:1 w:1)
 	/// Proof: `Sla::PendingSlashes` (`max_values`: None, `max_size`: Some(187), added: 2662, mode: `MaxEncodedLen`)
+	/// Storage: `Sla::ProviderPendingSlashes` (r:1 w:1)
+	/// Proof: `Sla::ProviderPendingSlashes` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
 	fn cancel_slash() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `279`
+		//  Measured:  `353`
 		//  Estimated: `3652`
-		// Minimum execution time: 148_612_000 picoseconds.
-		Weight::from_parts(155_352_000, 3652)
-			.saturating_add(T::DbWeight::get().reads(1_u64))
-			.saturating_add(T::DbWeight::get().writes(1_u64))
+		// Minimum execution time: 223_704_000 picoseconds.
+		Weight::from_parts(236_923_000, 3652)
+			.saturating_add(T::DbWeight::get().reads(2_u64))
+			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
 	/// Storage: `Sla::Parameters` (r:0 w:1)
 	/// Proof: `Sla::Parameters` (`max_values`: Some(1), `max_size`: Some(12), added: 507, mode: `MaxEncodedLen`)
@@ -266,8 +278,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 68_542_000 picoseconds.
-		Weight::from_parts(72_538_000, 0)
+		// Minimum execution time: 72_799_000 picoseconds.
+		Weight::from_parts(76_594_000, 0)
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
 	/// Storage: `Sla::Subscriptions` (r:1 w:0)
@@ -282,8 +294,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `663`
 		//  Estimated: `42318`
-		// Minimum execution time: 755_528_000 picoseconds.
-		Weight::from_parts(794_335_000, 42318)
+		// Minimum execution time: 804_471_000 picoseconds.
+		Weight::from_parts(833_453_000, 42318)
 			.saturating_add(T::DbWeight::get().reads(19_u64))
 	}
 	/// Storage: `Sla::DisputeDeadlines` (r:1 w:1)
@@ -296,6 +308,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Sla::Parameters` (`max_values`: Some(1), `max_size`: Some(12), added: 507, mode: `MaxEncodedLen`)
 	/// Storage: `Sla::NextSlashId` (r:1 w:1)
 	/// Proof: `Sla::NextSlashId` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+	/// Storage: `Sla::ProviderPendingSlashes` (r:1 w:1)
+	/// Proof: `Sla::ProviderPendingSlashes` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
 	/// Storage: `Sla::ProviderDisputes` (r:0 w:64)
 	/// Proof: `Sla::ProviderDisputes` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	/// Storage: `Sla::PendingSlashes` (r:0 w:64)
@@ -305,13 +319,13 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `464 + n * (165 ±0)`
 		//  Estimated: `3991 + n * (2656 ±0)`
-		// Minimum execution time: 70_656_000 picoseconds.
-		Weight::from_parts(174_308_162, 3991)
-			// Standard Error: 378_455
-			.saturating_add(Weight::from_parts(144_694_034, 0).saturating_mul(n.into()))
-			.saturating_add(T::DbWeight::get().reads(4_u64))
+		// Minimum execution time: 73_310_000 picoseconds.
+		Weight::from_parts(91_278_002, 3991)
+			// Standard Error: 318_411
+			.saturating_add(Weight::from_parts(189_071_649, 0).saturating_mul(n.into()))
+			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(n.into())))
-			.saturating_add(T::DbWeight::get().writes(2_u64))
+			.saturating_add(T::DbWeight::get().writes(3_u64))
 			.saturating_add(T::DbWeight::get().writes((3_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 2656).saturating_mul(n.into()))
 	}
@@ -327,6 +341,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(121), added: 2596, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:3 w:3)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
+	/// Storage: `Sla::ProviderPendingSlashes` (r:1 w:1)
+	/// Proof: `Sla::ProviderPendingSlashes` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
 	/// Storage: `Sla::SlashHistory` (r:1 w:1)
 	/// Proof: `Sla::SlashHistory` (`max_values`: None, `max_size`: Some(3409), added: 5884, mode: `MaxEncodedLen`)
 	/// Storage: `Sla::Subscriptions` (r:1 w:0)
@@ -336,15 +352,15 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `n` is `[0, 32]`.
 	fn on_initialize_slashes(n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `4801 + n * (195 ±0)`
+		//  Measured:  `4875 + n * (195 ±0)`
 		//  Estimated: `42318 + n * (2662 ±0)`
-		// Minimum execution time: 85_748_000 picoseconds.
-		Weight::from_parts(526_847_597, 42318)
-			// Standard Error: 2_852_172
-			.saturating_add(Weight::from_parts(2_227_061_487, 0).saturating_mul(n.into()))
+		// Minimum execution time: 96_174_000 picoseconds.
+		Weight::from_parts(1_030_346_562, 42318)
+			// Standard Error: 1_927_165
+			.saturating_add(Weight::from_parts(2_368_878_310, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(22_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(n.into())))
-			.saturating_add(T::DbWeight::get().writes(6_u64))
+			.saturating_add(T::DbWeight::get().writes(7_u64))
 			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 2662).saturating_mul(n.into()))
 	}
@@ -353,88 +369,88 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 /// The same weights with ParityDB's database weights, for tests and mocks.
 impl WeightInfo for () {
 	fn define_module() -> Weight {
-		Weight::from_parts(185_958_000, 1489)
+		Weight::from_parts(194_450_000, 1489)
 			.saturating_add(ParityDbWeight::get().reads(1_u64))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}
 	fn retire_module() -> Weight {
-		Weight::from_parts(164_565_000, 3536)
+		Weight::from_parts(168_391_000, 3536)
 			.saturating_add(ParityDbWeight::get().reads(1_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn subscribe() -> Weight {
-		Weight::from_parts(945_231_000, 39735)
+		Weight::from_parts(1_021_885_000, 39735)
 			.saturating_add(ParityDbWeight::get().reads(20_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn unsubscribe() -> Weight {
-		Weight::from_parts(840_975_000, 42318)
-			.saturating_add(ParityDbWeight::get().reads(18_u64))
+		Weight::from_parts(954_574_000, 42318)
+			.saturating_add(ParityDbWeight::get().reads(19_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn bond() -> Weight {
-		Weight::from_parts(951_670_000, 3850)
+		Weight::from_parts(964_239_000, 3850)
 			.saturating_add(ParityDbWeight::get().reads(3_u64))
 			.saturating_add(ParityDbWeight::get().writes(3_u64))
 	}
 	fn unbond() -> Weight {
-		Weight::from_parts(870_539_000, 42318)
+		Weight::from_parts(934_795_000, 42318)
 			.saturating_add(ParityDbWeight::get().reads(19_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn withdraw_unbonded() -> Weight {
-		Weight::from_parts(777_270_000, 3850)
-			.saturating_add(ParityDbWeight::get().reads(3_u64))
+		Weight::from_parts(907_454_000, 3850)
+			.saturating_add(ParityDbWeight::get().reads(5_u64))
 			.saturating_add(ParityDbWeight::get().writes(3_u64))
 	}
 	fn report_violation() -> Weight {
-		Weight::from_parts(468_179_000, 5252)
+		Weight::from_parts(497_202_000, 5252)
 			.saturating_add(ParityDbWeight::get().reads(7_u64))
 			.saturating_add(ParityDbWeight::get().writes(5_u64))
 	}
 	fn respond() -> Weight {
-		Weight::from_parts(175_391_000, 3646)
+		Weight::from_parts(184_875_000, 3646)
 			.saturating_add(ParityDbWeight::get().reads(1_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn resolve() -> Weight {
-		Weight::from_parts(411_244_000, 3991)
-			.saturating_add(ParityDbWeight::get().reads(5_u64))
-			.saturating_add(ParityDbWeight::get().writes(5_u64))
+		Weight::from_parts(523_291_000, 3991)
+			.saturating_add(ParityDbWeight::get().reads(6_u64))
+			.saturating_add(ParityDbWeight::get().writes(6_u64))
 	}
 	fn record_violation() -> Weight {
-		Weight::from_parts(395_029_000, 4073)
-			.saturating_add(ParityDbWeight::get().reads(6_u64))
-			.saturating_add(ParityDbWeight::get().writes(3_u64))
+		Weight::from_parts(460_958_000, 4073)
+			.saturating_add(ParityDbWeight::get().reads(7_u64))
+			.saturating_add(ParityDbWeight::get().writes(4_u64))
 	}
 	fn cancel_slash() -> Weight {
-		Weight::from_parts(155_352_000, 3652)
-			.saturating_add(ParityDbWeight::get().reads(1_u64))
-			.saturating_add(ParityDbWeight::get().writes(1_u64))
+		Weight::from_parts(236_923_000, 3652)
+			.saturating_add(ParityDbWeight::get().reads(2_u64))
+			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}
 	fn set_parameters() -> Weight {
-		Weight::from_parts(72_538_000, 0)
+		Weight::from_parts(76_594_000, 0)
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn can_back() -> Weight {
-		Weight::from_parts(794_335_000, 42318)
+		Weight::from_parts(833_453_000, 42318)
 			.saturating_add(ParityDbWeight::get().reads(19_u64))
 	}
 	fn on_initialize_timeouts(n: u32, ) -> Weight {
-		Weight::from_parts(174_308_162, 3991)
-			.saturating_add(Weight::from_parts(144_694_034, 0).saturating_mul(n.into()))
-			.saturating_add(ParityDbWeight::get().reads(4_u64))
+		Weight::from_parts(91_278_002, 3991)
+			.saturating_add(Weight::from_parts(189_071_649, 0).saturating_mul(n.into()))
+			.saturating_add(ParityDbWeight::get().reads(5_u64))
 			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(n.into())))
-			.saturating_add(ParityDbWeight::get().writes(2_u64))
+			.saturating_add(ParityDbWeight::get().writes(3_u64))
 			.saturating_add(ParityDbWeight::get().writes((3_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 2656).saturating_mul(n.into()))
 	}
 	fn on_initialize_slashes(n: u32, ) -> Weight {
-		Weight::from_parts(526_847_597, 42318)
-			.saturating_add(Weight::from_parts(2_227_061_487, 0).saturating_mul(n.into()))
+		Weight::from_parts(1_030_346_562, 42318)
+			.saturating_add(Weight::from_parts(2_368_878_310, 0).saturating_mul(n.into()))
 			.saturating_add(ParityDbWeight::get().reads(22_u64))
 			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(n.into())))
-			.saturating_add(ParityDbWeight::get().writes(6_u64))
+			.saturating_add(ParityDbWeight::get().writes(7_u64))
 			.saturating_add(ParityDbWeight::get().writes((1_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 2662).saturating_mul(n.into()))
 	}
