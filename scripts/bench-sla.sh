@@ -7,15 +7,10 @@
 # Weights include database reads and writes at ParityDB's cost.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/setup.sh
-. scripts/env.sh
-steps="${1:-20}"
-repeat="${2:-10}"
 . scripts/bench-lib.sh
-bench_build
-out="$(mktemp -d /tmp/utc-bench.XXXXXX)"
-bench_run pallet_balances transfer_keep_alive "$out"
-bench_run pallet_sla '*' "$out"
+bench_init "$@"
+bench_run pallet_balances transfer_keep_alive
+bench_run pallet_sla '*'
 python3 - "$out" <<'PY'
 import sys
 sys.path.insert(0, "scripts")
