@@ -215,7 +215,7 @@ mod benchmarks {
 		let module = new_module::<T>();
 		let who = provider::<T>(0);
 		let class = subscribed::<T>(&who, module, 1);
-		Pallet::<T>::do_record_violation(who, module, class, 100, Evidence::Failed, None, None)
+		Pallet::<T>::do_record_violation(who, module, class, 100, Evidence::Failed, None)
 			.expect("recordable");
 		#[extrinsic_call]
 		_(RawOrigin::Root, 0);

@@ -325,8 +325,9 @@ impl<T: Config> Pallet<T> {
 		closed
 	}
 
-	/// A breach of `module` by `provider` over `units` of `class`: checked,
-	/// marked as judged for `job`, and its slash scheduled.
+	/// A breach of `module` by `provider` over `units` of `class`, established by
+	/// the chain or the admin origin (no reporter): checked, its slash scheduled,
+	/// and marked as judged for `job`.
 	pub(crate) fn do_record_violation(
 		provider: T::AccountId,
 		module_id: ModuleId,
@@ -334,7 +335,6 @@ impl<T: Config> Pallet<T> {
 		units: Units,
 		evidence: Evidence,
 		job: Option<JobId>,
-		reporter: Option<T::AccountId>,
 	) -> Result<SlashId, DispatchError> {
 		ensure!(!units.is_zero(), Error::<T>::ZeroUnits);
 		let module = Modules::<T>::get(module_id).ok_or(Error::<T>::UnknownModule)?;
@@ -360,7 +360,7 @@ impl<T: Config> Pallet<T> {
 			units,
 			shortfall,
 			beneficiary,
-			reporter,
+			None,
 			job,
 		)?;
 		// Marked last: this also runs outside a transaction, called by other pallets.
@@ -797,7 +797,6 @@ impl<T: Config> SlaEnforcement<T::AccountId> for Pallet<T> {
 		evidence: Evidence,
 		job: Option<JobId>,
 	) -> DispatchResult {
-		Self::do_record_violation(provider.clone(), module, class, units, evidence, job, None)
-			.map(|_| ())
+		Self::do_record_violation(provider.clone(), module, class, units, evidence, job).map(|_| ())
 	}
 }

@@ -545,8 +545,7 @@ pub mod pallet {
 			job: Option<JobId>,
 		) -> DispatchResult {
 			T::AdminOrigin::ensure_origin(origin)?;
-			Self::do_record_violation(provider, module, class, units, evidence, job, None)
-				.map(|_| ())
+			Self::do_record_violation(provider, module, class, units, evidence, job).map(|_| ())
 		}
 
 		/// Cancels a slash that has not been applied.
