@@ -593,11 +593,6 @@ impl<T: Config> Pallet<T> {
 		required
 	}
 
-	/// Whether `who`'s active bond is below its requirement.
-	pub fn is_under_collateralized(who: &T::AccountId) -> bool {
-		Self::active_bond(who) < Self::required_bond(who, &Subscriptions::<T>::get(who))
-	}
-
 	/// A provider's bond as clients read it.
 	pub fn bond_view(who: &T::AccountId) -> BondViewOf<T> {
 		let ledger = Bonds::<T>::get(who).unwrap_or_default();
@@ -733,13 +728,17 @@ impl<T: Config> BackingCheck<T::AccountId> for Pallet<T> {
 		additional: Units,
 	) -> bool {
 		let subscriptions = Subscriptions::<T>::get(provider);
-		let active_module = subscriptions.iter().any(|(c, m)| {
-			*c == class && Modules::<T>::get(m).is_some_and(|m| m.status == ModuleStatus::Active)
-		});
+		// One pass over the class's modules: their rate, and whether one is active.
+		let (rate, active_module) = subscriptions
+			.iter()
+			.filter(|(c, _)| *c == class)
+			.filter_map(|(_, m)| Modules::<T>::get(m))
+			.fold((Zero::zero(), false), |(rate, active): (BalanceOf<T>, bool), m| {
+				(rate.saturating_add(m.bond_per_unit), active || m.status == ModuleStatus::Active)
+			});
 		if !active_module {
 			return false;
 		}
-		let rate = Self::class_rate(&subscriptions, class);
 		let required = Self::required_bond(provider, &subscriptions)
 			.saturating_add(additional.saturating_mul(rate));
 		Self::active_bond(provider) >= required
