@@ -1,0 +1,457 @@
+//! `command` workloads in a bubblewrap sandbox.
+//!
+//! The agent does not run the sandbox as its own child: it starts a small
+//! supervisor (`utc-agent sandbox <job dir>`, in a session of its own) that runs
+//! `prlimit … bwrap … <program>`, enforces the wall-clock limit, measures wall and
+//! CPU time, hashes the output and writes `result.json`. The sandbox dies with its
+//! supervisor (`--die-with-parent`), and the supervisor outlives an agent restart,
+//! so a restarted agent finds the job by pid and start time and reads its result.
+
+use super::{
+	process_alive, process_start_ticks, write_atomically, Backend, BackendError, End, Handle, JobDir,
+	Outcome, Progress,
+};
+use crate::{
+	config::Config,
+	job::{now_ms, BackendKind, JobRequest, Usage, Workload},
+	metering,
+};
+use serde::{Deserialize, Serialize};
+use std::{
+	path::{Path, PathBuf},
+	process::{Child, Command, Stdio},
+	sync::{
+		atomic::{AtomicBool, Ordering},
+		Arc, Mutex,
+	},
+	time::{Duration, Instant},
+};
+
+/// What the sandbox supervisor runs, written to the job folder before it starts.
+#[derive(Serialize, Deserialize)]
+struct SandboxSpec {
+	argv: Vec<String>,
+	timeout_ms: u64,
+}
+
+#[derive(Serialize, Deserialize)]
+struct Started {
+	started_at_ms: u64,
+}
+
+/// What the sandbox supervisor leaves when the job ends.
+#[derive(Serialize, Deserialize)]
+struct SandboxResult {
+	started_at_ms: u64,
+	finished_at_ms: u64,
+	wall_ms: u64,
+	cpu_ms: u64,
+	exit_code: Option<i32>,
+	signal: Option<i32>,
+	/// `exited`, `timeout` or `stopped`.
+	end: String,
+	result_hash: Option<String>,
+	hash_error: Option<String>,
+}
+
+pub struct ProcessBackend {
+	agent_exe: PathBuf,
+	bwrap: PathBuf,
+	prlimit: PathBuf,
+	limits: crate::config::Limits,
+	/// Whether the class allows the network, by class id (resolved per job).
+	config: Config,
+	/// The supervisors this agent started, reaped as they exit.
+	children: Mutex<Vec<Child>>,
+	/// The host's top-level system folders: symlinks (merged /usr) or folders.
+	system: Vec<(String, SystemEntry)>,
+}
+
+enum SystemEntry {
+	Link(String),
+	Dir,
+}
+
+impl ProcessBackend {
+	pub fn new(config: &Config) -> std::io::Result<ProcessBackend> {
+		let mut system = Vec::new();
+		for name in ["bin", "sbin", "lib", "lib32", "lib64", "libx32"] {
+			let path = Path::new("/").join(name);
+			match std::fs::symlink_metadata(&path) {
+				Ok(meta) if meta.file_type().is_symlink() => {
+					let target = std::fs::read_link(&path)?;
+					system.push((name.to_string(), SystemEntry::Link(target.to_string_lossy().into())));
+				},
+				Ok(meta) if meta.is_dir() => system.push((name.to_string(), SystemEntry::Dir)),
+				_ => {},
+			}
+		}
+		Ok(ProcessBackend {
+			agent_exe: std::env::current_exe()?,
+			bwrap: config.process.bwrap.clone(),
+			prlimit: config.process.prlimit.clone(),
+			limits: config.limits.clone(),
+			config: config.clone(),
+			children: Mutex::new(Vec::new()),
+			system,
+		})
+	}
+
+	/// `prlimit … bwrap … -- program args`: the whole command the supervisor runs.
+	fn sandbox_argv(&self, job: &JobRequest, dir: &JobDir) -> Result<Vec<String>, BackendError> {
+		let Workload::Command { program, args, env } = &job.workload else {
+			return Err(BackendError::Engine("the process backend runs `command` workloads only".into()));
+		};
+		let memory_mb = job.resources.memory_mb.unwrap_or(self.limits.default_memory_mb);
+		let cores = std::thread::available_parallelism().map(|n| n.get() as u64).unwrap_or(1);
+		let cpu_s = job.max_duration_ms.div_ceil(1000).max(1).saturating_mul(cores);
+		let network = job.network && self.config.class_policy(job.class).network;
+		let s = |x: &str| x.to_string();
+		let mut argv = vec![
+			self.prlimit.to_string_lossy().into_owned(),
+			format!("--as={}", memory_mb.saturating_mul(1024 * 1024)),
+			format!("--cpu={cpu_s}"),
+			format!("--fsize={}", self.limits.max_output_mb.saturating_mul(1024 * 1024)),
+			s("--core=0"),
+			s("--"),
+			self.bwrap.to_string_lossy().into_owned(),
+			s("--unshare-all"),
+		];
+		if network {
+			argv.push(s("--share-net"));
+		}
+		argv.extend(
+			[
+				"--die-with-parent",
+				"--new-session",
+				"--uid",
+				"65534",
+				"--gid",
+				"65534",
+				"--hostname",
+				"utc-job",
+				"--ro-bind",
+				"/usr",
+				"/usr",
+			]
+			.map(s),
+		);
+		for (name, entry) in &self.system {
+			match entry {
+				SystemEntry::Link(target) => argv.extend([s("--symlink"), target.clone(), format!("/{name}")]),
+				SystemEntry::Dir => argv.extend([s("--ro-bind"), format!("/{name}"), format!("/{name}")]),
+			}
+		}
+		// Only what programs need of /etc: never the host's secrets.
+		let mut etc = vec!["/etc/alternatives", "/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/ld.so.conf.d"];
+		if network {
+			etc.extend([
+				"/etc/resolv.conf",
+				"/etc/hosts",
+				"/etc/nsswitch.conf",
+				"/etc/ssl",
+				"/etc/ca-certificates",
+			]);
+		}
+		for path in etc {
+			argv.extend([s("--ro-bind-try"), s(path), s(path)]);
+		}
+		argv.extend(["--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp", "--bind"].map(s));
+		argv.extend([dir.out().to_string_lossy().into_owned(), s("/out")]);
+		if job.input.is_some() {
+			argv.extend([s("--ro-bind"), dir.input().to_string_lossy().into_owned(), s("/in/input")]);
+		}
+		argv.extend(
+			[
+				"--chdir",
+				"/out",
+				"--clearenv",
+				"--setenv",
+				"PATH",
+				"/usr/local/bin:/usr/bin:/bin",
+				"--setenv",
+				"HOME",
+				"/tmp",
+				"--setenv",
+				"OUTPUT_DIR",
+				"/out",
+			]
+			.map(s),
+		);
+		if job.input.is_some() {
+			argv.extend(["--setenv", "INPUT_FILE", "/in/input"].map(s));
+		}
+		for (key, value) in env {
+			argv.extend([s("--setenv"), key.clone(), value.clone()]);
+		}
+		argv.push(s("--"));
+		argv.push(program.clone());
+		argv.extend(args.iter().cloned());
+		Ok(argv)
+	}
+
+	fn reap(&self) {
+		if let Ok(mut children) = self.children.lock() {
+			children.retain_mut(|child| matches!(child.try_wait(), Ok(None)));
+		}
+	}
+
+	fn read_result(dir: &JobDir) -> Option<Outcome> {
+		let bytes = std::fs::read(dir.file("result.json")).ok()?;
+		let result: SandboxResult = serde_json::from_slice(&bytes).ok()?;
+		let end = match (result.end.as_str(), result.signal) {
+			("timeout", _) => End::TimedOut,
+			("stopped", _) => End::Stopped,
+			(_, Some(signal)) => End::Killed(signal_reason(signal)),
+			_ => End::Exited,
+		};
+		let end = match (&end, &result.hash_error) {
+			(End::Exited, Some(e)) => End::Backend(format!("output not hashed: {e}")),
+			_ => end,
+		};
+		Some(Outcome {
+			started_at_ms: Some(result.started_at_ms),
+			finished_at_ms: result.finished_at_ms,
+			exit_code: result.exit_code,
+			end,
+			usage: Usage { wall_ms: result.wall_ms, cpu_ms: result.cpu_ms, gpus: 0 },
+			result_hash: result.result_hash,
+		})
+	}
+}
+
+fn signal_reason(signal: i32) -> String {
+	match signal {
+		libc_signal::SIGKILL => "killed: SIGKILL (memory or CPU limit, or killed by the host)".into(),
+		libc_signal::SIGXCPU => "killed: CPU time limit".into(),
+		libc_signal::SIGXFSZ => "killed: output size limit".into(),
+		libc_signal::SIGSEGV => "killed: SIGSEGV".into(),
+		other => format!("killed: signal {other}"),
+	}
+}
+
+/// The few signal numbers the reasons name (Linux).
+mod libc_signal {
+	pub const SIGKILL: i32 = 9;
+	pub const SIGSEGV: i32 = 11;
+	pub const SIGXCPU: i32 = 24;
+	pub const SIGXFSZ: i32 = 25;
+}
+
+impl Backend for ProcessBackend {
+	fn kind(&self) -> BackendKind {
+		BackendKind::Process
+	}
+
+	fn health(&self) -> Result<(), String> {
+		let out = Command::new(&self.bwrap)
+			.args(["--unshare-all", "--die-with-parent", "--ro-bind", "/usr", "/usr"])
+			.args(self.system.iter().flat_map(|(name, entry)| match entry {
+				SystemEntry::Link(target) => vec!["--symlink".to_string(), target.clone(), format!("/{name}")],
+				SystemEntry::Dir => vec!["--ro-bind".to_string(), format!("/{name}"), format!("/{name}")],
+			}))
+			.args(["--", "/bin/true"])
+			.stdin(Stdio::null())
+			.output()
+			.map_err(|e| format!("{}: {e}", self.bwrap.display()))?;
+		if !out.status.success() {
+			return Err(format!(
+				"bwrap cannot start a sandbox: {}",
+				String::from_utf8_lossy(&out.stderr).trim()
+			));
+		}
+		if !self.prlimit.exists() {
+			return Err(format!("{} is missing", self.prlimit.display()));
+		}
+		Ok(())
+	}
+
+	fn submit(&self, job: &JobRequest, dir: &JobDir) -> Result<Handle, BackendError> {
+		let spec = SandboxSpec { argv: self.sandbox_argv(job, dir)?, timeout_ms: job.max_duration_ms };
+		write_atomically(&dir.file("sandbox.json"), &serde_json::to_vec(&spec).map_err(std::io::Error::from)?)?;
+		let log = std::fs::File::create(dir.file("sandbox.log"))?;
+		let child = {
+			use std::os::unix::process::CommandExt;
+			Command::new(&self.agent_exe)
+				.arg("sandbox")
+				.arg(&dir.root)
+				.stdin(Stdio::null())
+				.stdout(log.try_clone()?)
+				.stderr(log)
+				.process_group(0)
+				.spawn()?
+		};
+		let pid = child.id() as i32;
+		// Not reaped yet, so its /proc entry is there even if it already exited.
+		let start_ticks = process_start_ticks(pid)
+			.ok_or_else(|| BackendError::Engine(format!("the sandbox supervisor {pid} vanished")))?;
+		if let Ok(mut children) = self.children.lock() {
+			children.push(child);
+		}
+		Ok(Handle::Process { pid, start_ticks })
+	}
+
+	fn poll(&self, jobs: &[(&JobRequest, &Handle, &JobDir)]) -> Vec<Result<Progress, BackendError>> {
+		self.reap();
+		jobs.iter()
+			.map(|(_, handle, dir)| {
+				let Handle::Process { pid, start_ticks } = handle else {
+					return Err(BackendError::Engine("not a process job".into()));
+				};
+				if let Some(outcome) = Self::read_result(dir) {
+					return Ok(Progress::Finished(outcome));
+				}
+				if process_alive(*pid, *start_ticks) {
+					let started = std::fs::read(dir.file("started.json"))
+						.ok()
+						.and_then(|b| serde_json::from_slice::<Started>(&b).ok());
+					return Ok(match started {
+						Some(s) => Progress::Running { started_at_ms: s.started_at_ms },
+						None => Progress::Queued,
+					});
+				}
+				// It may have finished between the two reads.
+				Ok(Progress::Finished(Self::read_result(dir).unwrap_or_else(|| Outcome {
+					started_at_ms: None,
+					finished_at_ms: now_ms(),
+					exit_code: None,
+					end: End::Killed("killed: the sandbox's supervisor ended without a result".into()),
+					usage: Usage::default(),
+					result_hash: None,
+				})))
+			})
+			.collect()
+	}
+
+	fn cancel(&self, handle: &Handle) -> Result<(), BackendError> {
+		let Handle::Process { pid, start_ticks } = handle else {
+			return Err(BackendError::Engine("not a process job".into()));
+		};
+		if process_alive(*pid, *start_ticks) {
+			nix::sys::signal::kill(nix::unistd::Pid::from_raw(*pid), nix::sys::signal::Signal::SIGTERM)
+				.map_err(|e| BackendError::Engine(format!("cannot signal the sandbox supervisor: {e}")))?;
+		}
+		Ok(())
+	}
+
+	fn recover(&self, _job: &JobRequest, dir: &JobDir) -> Result<Option<Handle>, BackendError> {
+		// The supervisor writes its own pid first thing. `sandbox.json` is written just
+		// before it is started: without it, nothing was started; with it, give a
+		// supervisor that was starting as the agent stopped a moment to appear.
+		if !dir.file("sandbox.json").exists() {
+			return Ok(None);
+		}
+		let mut waited = Duration::ZERO;
+		let bytes = loop {
+			match std::fs::read(dir.file("supervisor.json")) {
+				Ok(bytes) => break bytes,
+				Err(_) if waited < Duration::from_secs(2) => {
+					std::thread::sleep(Duration::from_millis(50));
+					waited += Duration::from_millis(50);
+				},
+				Err(_) => return Ok(None),
+			}
+		};
+		let handle: Handle = serde_json::from_slice(&bytes).map_err(std::io::Error::from)?;
+		Ok(Some(handle))
+	}
+}
+
+/// `utc-agent sandbox <job dir>`: the sandbox's supervisor. Runs the command of the
+/// job folder's `sandbox.json`, kills it at its deadline or on SIGTERM, and writes
+/// `result.json`. Returns the process's exit status.
+pub fn run_sandbox(job_dir: &Path) -> i32 {
+	match supervise(job_dir) {
+		Ok(()) => 0,
+		Err(e) => {
+			eprintln!("utc-agent sandbox: {e}");
+			let failed = SandboxResult {
+				started_at_ms: now_ms(),
+				finished_at_ms: now_ms(),
+				wall_ms: 0,
+				cpu_ms: 0,
+				exit_code: None,
+				signal: None,
+				end: "exited".into(),
+				result_hash: None,
+				hash_error: Some(e.to_string()),
+			};
+			if let Ok(bytes) = serde_json::to_vec(&failed) {
+				let _ = write_atomically(&job_dir.join("result.json"), &bytes);
+			}
+			1
+		},
+	}
+}
+
+fn supervise(job_dir: &Path) -> std::io::Result<()> {
+	use std::os::unix::process::ExitStatusExt;
+	// Away from the agent's session: a signal to the agent's terminal is not for the job.
+	let _ = nix::unistd::setsid();
+	let pid = std::process::id() as i32;
+	let start_ticks = process_start_ticks(pid).unwrap_or(0);
+	write_atomically(
+		&job_dir.join("supervisor.json"),
+		&serde_json::to_vec(&Handle::Process { pid, start_ticks })?,
+	)?;
+	let spec: SandboxSpec = serde_json::from_slice(&std::fs::read(job_dir.join("sandbox.json"))?)?;
+	let stop = Arc::new(AtomicBool::new(false));
+	signal_hook::flag::register(signal_hook::consts::SIGTERM, stop.clone())?;
+	signal_hook::flag::register(signal_hook::consts::SIGINT, stop.clone())?;
+
+	let dir = JobDir { root: job_dir.to_path_buf() };
+	let (program, args) = spec
+		.argv
+		.split_first()
+		.ok_or_else(|| std::io::Error::other("sandbox.json has an empty command"))?;
+	let started_at_ms = now_ms();
+	let started = Instant::now();
+	let mut child = Command::new(program)
+		.args(args)
+		.stdin(Stdio::null())
+		.stdout(std::fs::File::create(dir.stdout())?)
+		.stderr(std::fs::File::create(dir.stderr())?)
+		.spawn()?;
+	write_atomically(&job_dir.join("started.json"), &serde_json::to_vec(&Started { started_at_ms })?)?;
+
+	let deadline = Duration::from_millis(spec.timeout_ms);
+	let mut end = "exited";
+	let status = loop {
+		if let Some(status) = child.try_wait()? {
+			break status;
+		}
+		if end == "exited" {
+			if stop.load(Ordering::Relaxed) {
+				end = "stopped";
+				let _ = child.kill();
+			} else if started.elapsed() >= deadline {
+				end = "timeout";
+				let _ = child.kill();
+			}
+		}
+		std::thread::sleep(Duration::from_millis(5));
+	};
+	let wall_ms = started.elapsed().as_millis() as u64;
+	let cpu_ms = nix::sys::resource::getrusage(nix::sys::resource::UsageWho::RUSAGE_CHILDREN)
+		.map(|usage| {
+			let tv = |t: nix::sys::time::TimeVal| t.tv_sec() as u64 * 1000 + t.tv_usec() as u64 / 1000;
+			tv(usage.user_time()) + tv(usage.system_time())
+		})
+		.unwrap_or(0);
+	let (result_hash, hash_error) = match metering::output_hash(&dir.stdout(), &dir.out()) {
+		Ok(hash) => (Some(hash), None),
+		Err(e) => (None, Some(e.to_string())),
+	};
+	let result = SandboxResult {
+		started_at_ms,
+		finished_at_ms: started_at_ms + wall_ms,
+		wall_ms,
+		cpu_ms,
+		exit_code: status.code(),
+		signal: status.signal(),
+		end: end.into(),
+		result_hash,
+		hash_error,
+	};
+	write_atomically(&job_dir.join("result.json"), &serde_json::to_vec(&result)?)
+}

@@ -1,0 +1,258 @@
+//! The agent's configuration: a TOML file (every key optional), then flags.
+
+use crate::job::{BackendKind, WorkloadKind};
+use serde::Deserialize;
+use std::{collections::BTreeMap, net::SocketAddr, path::PathBuf};
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+	/// Where the Agent API listens; loopback unless the operator says otherwise.
+	pub listen: SocketAddr,
+	/// The job store, the token and the jobs' working folders live here.
+	pub state_dir: PathBuf,
+	/// The bearer token's file (mode 0600); `<state_dir>/token` when unset.
+	pub token_file: Option<PathBuf>,
+	/// How often running jobs are polled, in milliseconds.
+	pub poll_interval_ms: u64,
+	pub backends: Backends,
+	pub limits: Limits,
+	pub process: ProcessConfig,
+	pub container: ContainerConfig,
+	pub slurm: SlurmConfig,
+	/// Per class (its id, or `default` for every other class): which backend runs
+	/// `command` workloads and whether jobs may use the network.
+	pub classes: BTreeMap<String, ClassPolicy>,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Backends {
+	pub process: bool,
+	pub container: bool,
+	pub slurm: bool,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Limits {
+	pub max_duration_ms: u64,
+	pub max_memory_mb: u64,
+	/// The memory a job gets when it names none.
+	pub default_memory_mb: u64,
+	pub max_gpus: u32,
+	/// The most a job may write (stdout and output files each).
+	pub max_output_mb: u64,
+	pub max_input_mb: u64,
+	/// How many jobs the store keeps queued or running at once.
+	pub max_active_jobs: usize,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ProcessConfig {
+	pub bwrap: PathBuf,
+	pub prlimit: PathBuf,
+	/// Jobs run at once; more wait `queued`.
+	pub max_running: usize,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ContainerConfig {
+	pub podman: PathBuf,
+	pub max_running: usize,
+	pub pids_limit: u32,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SlurmConfig {
+	/// The partition jobs go to; the cluster's default when unset.
+	pub partition: Option<String>,
+	/// The unprivileged user and group jobs run as.
+	pub user: String,
+	pub group: String,
+	/// Jobs handed to Slurm at once (Slurm queues and schedules them).
+	pub max_submitted: usize,
+	pub sbatch: PathBuf,
+	pub scontrol: PathBuf,
+	pub scancel: PathBuf,
+	pub squeue: PathBuf,
+}
+
+#[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
+#[serde(default, deny_unknown_fields)]
+pub struct ClassPolicy {
+	/// The backend that runs `command` workloads: `process` or `slurm`.
+	pub command: BackendKind,
+	/// Whether jobs of the class may ask for the network.
+	pub network: bool,
+	/// The workload kinds the class accepts.
+	pub kinds: Vec<WorkloadKind>,
+}
+
+impl Default for Config {
+	fn default() -> Self {
+		Config {
+			listen: SocketAddr::from(([127, 0, 0, 1], 8730)),
+			state_dir: PathBuf::from("/var/lib/utc-agent"),
+			token_file: None,
+			poll_interval_ms: 100,
+			backends: Backends::default(),
+			limits: Limits::default(),
+			process: ProcessConfig::default(),
+			container: ContainerConfig::default(),
+			slurm: SlurmConfig::default(),
+			classes: BTreeMap::new(),
+		}
+	}
+}
+
+impl Default for Backends {
+	fn default() -> Self {
+		Backends { process: true, container: false, slurm: false }
+	}
+}
+
+impl Default for Limits {
+	fn default() -> Self {
+		Limits {
+			max_duration_ms: 7 * 24 * 3600 * 1000,
+			max_memory_mb: 16 * 1024,
+			default_memory_mb: 1024,
+			max_gpus: 0,
+			max_output_mb: 1024,
+			max_input_mb: 1024,
+			max_active_jobs: 10_000,
+		}
+	}
+}
+
+impl Default for ProcessConfig {
+	fn default() -> Self {
+		ProcessConfig {
+			bwrap: PathBuf::from("/usr/bin/bwrap"),
+			prlimit: PathBuf::from("/usr/bin/prlimit"),
+			max_running: std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1),
+		}
+	}
+}
+
+impl Default for ContainerConfig {
+	fn default() -> Self {
+		ContainerConfig { podman: PathBuf::from("podman"), max_running: 4, pids_limit: 256 }
+	}
+}
+
+impl Default for SlurmConfig {
+	fn default() -> Self {
+		SlurmConfig {
+			partition: None,
+			user: "nobody".into(),
+			group: "nogroup".into(),
+			max_submitted: 256,
+			sbatch: PathBuf::from("sbatch"),
+			scontrol: PathBuf::from("scontrol"),
+			scancel: PathBuf::from("scancel"),
+			squeue: PathBuf::from("squeue"),
+		}
+	}
+}
+
+impl Default for ClassPolicy {
+	fn default() -> Self {
+		ClassPolicy {
+			command: BackendKind::Process,
+			network: false,
+			kinds: vec![WorkloadKind::Command, WorkloadKind::Container, WorkloadKind::Batch],
+		}
+	}
+}
+
+impl Config {
+	/// Reads a TOML file; a missing key keeps its default.
+	pub fn from_file(path: &std::path::Path) -> Result<Config, String> {
+		let text = std::fs::read_to_string(path)
+			.map_err(|e| format!("cannot read config {}: {e}", path.display()))?;
+		let config: Config =
+			toml::from_str(&text).map_err(|e| format!("config {}: {e}", path.display()))?;
+		config.check()?;
+		Ok(config)
+	}
+
+	/// Refuses a configuration the agent could not honour.
+	pub fn check(&self) -> Result<(), String> {
+		for (key, policy) in &self.classes {
+			if key != "default" && key.parse::<u32>().is_err() {
+				return Err(format!("classes.{key}: a class is its id (a number) or `default`"));
+			}
+			if policy.command == BackendKind::Container {
+				return Err(format!("classes.{key}.command: `command` workloads run on `process` or `slurm`"));
+			}
+		}
+		if self.limits.default_memory_mb > self.limits.max_memory_mb {
+			return Err("limits.default_memory_mb is above limits.max_memory_mb".into());
+		}
+		if self.poll_interval_ms == 0 {
+			return Err("poll_interval_ms must be at least 1".into());
+		}
+		Ok(())
+	}
+
+	pub fn token_path(&self) -> PathBuf {
+		self.token_file.clone().unwrap_or_else(|| self.state_dir.join("token"))
+	}
+
+	pub fn enabled(&self, backend: BackendKind) -> bool {
+		match backend {
+			BackendKind::Process => self.backends.process,
+			BackendKind::Container => self.backends.container,
+			BackendKind::Slurm => self.backends.slurm,
+		}
+	}
+
+	/// The policy of a class: its own entry, else `default`, else the built-in one.
+	pub fn class_policy(&self, class: u32) -> ClassPolicy {
+		self.classes
+			.get(&class.to_string())
+			.or_else(|| self.classes.get("default"))
+			.cloned()
+			.unwrap_or_default()
+	}
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+
+	#[test]
+	fn a_file_overrides_only_what_it_names() {
+		let config: Config = toml::from_str(
+			r#"
+			listen = "127.0.0.1:9000"
+			[backends]
+			slurm = true
+			[classes.3]
+			command = "slurm"
+			network = true
+			"#,
+		)
+		.unwrap();
+		config.check().unwrap();
+		assert_eq!(config.listen.port(), 9000);
+		assert!(config.backends.process && config.backends.slurm && !config.backends.container);
+		assert_eq!(config.class_policy(3).command, BackendKind::Slurm);
+		assert!(config.class_policy(3).network);
+		assert_eq!(config.class_policy(0), ClassPolicy::default());
+	}
+
+	#[test]
+	fn unknown_keys_and_bad_classes_are_refused() {
+		assert!(toml::from_str::<Config>("listne = \"127.0.0.1:1\"").is_err());
+		let config: Config = toml::from_str("[classes.gpu]\nnetwork = true").unwrap();
+		assert!(config.check().unwrap_err().contains("classes.gpu"));
+		let config: Config = toml::from_str("[classes.1]\ncommand = \"container\"").unwrap();
+		assert!(config.check().is_err());
+	}
+}

@@ -1,0 +1,457 @@
+//! The agent's state and the loop that moves jobs through their backends.
+//!
+//! Every change of a job is committed to the store before anyone is told of it.
+//! The loop launches queued jobs as backends have room, polls launched ones,
+//! stops those past their deadline or cancelled, and records how they ended.
+
+use crate::{
+	backend::{Backend, End, Handle, JobDir, Outcome, Progress},
+	config::Config,
+	job::{now_ms, BackendKind, JobRequest, JobState, Usage},
+	metrics::Metrics,
+	store::{JobRecord, Launch, StopCause, Store, StoreError},
+};
+use std::{
+	collections::{BTreeMap, BTreeSet},
+	path::PathBuf,
+	sync::{Arc, Mutex},
+	time::{Duration, Instant},
+};
+use tokio::sync::Notify;
+
+/// How often the engines' health is checked again.
+const HEALTH_EVERY: Duration = Duration::from_secs(10);
+
+pub struct Agent {
+	pub config: Config,
+	pub store: Store,
+	pub backends: BTreeMap<BackendKind, Arc<dyn Backend>>,
+	pub work_dir: PathBuf,
+	pub metrics: Metrics,
+	/// Each enabled backend's last health check.
+	pub health: Mutex<BTreeMap<BackendKind, Result<(), String>>>,
+	/// Jobs not yet in a final state, by (accepted at, id): the loop's work list.
+	active: Mutex<BTreeSet<(u64, String)>>,
+	wake: Notify,
+}
+
+impl Agent {
+	pub fn new(
+		config: Config,
+		store: Store,
+		backends: BTreeMap<BackendKind, Arc<dyn Backend>>,
+		work_dir: PathBuf,
+	) -> Result<Agent, StoreError> {
+		let active = store
+			.list(None)?
+			.into_iter()
+			.filter(|r| !r.status.state.is_final())
+			.map(|r| (r.status.accepted_at_ms, r.request.job_id))
+			.collect();
+		let agent = Agent {
+			config,
+			store,
+			backends,
+			work_dir,
+			metrics: Metrics::default(),
+			health: Mutex::new(BTreeMap::new()),
+			active: Mutex::new(active),
+			wake: Notify::new(),
+		};
+		agent.check_health();
+		Ok(agent)
+	}
+
+	pub fn check_health(&self) {
+		let results: BTreeMap<_, _> = self.backends.iter().map(|(kind, b)| (*kind, b.health())).collect();
+		for (kind, result) in &results {
+			if let Err(e) = result {
+				tracing::warn!(backend = kind.as_str(), "backend unavailable: {e}");
+			}
+		}
+		if let Ok(mut health) = self.health.lock() {
+			*health = results;
+		}
+	}
+
+	pub fn backend_health(&self, kind: BackendKind) -> Option<Result<(), String>> {
+		self.health.lock().ok()?.get(&kind).cloned()
+	}
+
+	pub fn active_count(&self) -> usize {
+		self.active.lock().map(|a| a.len()).unwrap_or(0)
+	}
+
+	/// Tells the loop there is work (a new job, a cancel).
+	pub fn track(&self, record: &JobRecord) {
+		if let Ok(mut active) = self.active.lock() {
+			active.insert((record.status.accepted_at_ms, record.request.job_id.clone()));
+		}
+		self.wake.notify_one();
+	}
+
+	pub fn wake(&self) {
+		self.wake.notify_one();
+	}
+
+	fn untrack(&self, record: &JobRecord) {
+		if let Ok(mut active) = self.active.lock() {
+			active.remove(&(record.status.accepted_at_ms, record.request.job_id.clone()));
+		}
+	}
+
+	fn dir(&self, job_id: &str) -> JobDir {
+		JobDir::new(&self.work_dir, job_id)
+	}
+
+	/// Commits a job's final state, then drops it from the work list.
+	fn finish(&self, job_id: &str, apply: impl FnOnce(&mut JobRecord)) -> Result<(), StoreError> {
+		let record = self.store.update(job_id, |record| {
+			if record.status.state.is_final() {
+				return false;
+			}
+			apply(record);
+			true
+		})?;
+		if let Some(record) = record {
+			if record.status.state.is_final() {
+				if record.status.started_at_ms.is_some() {
+					self.metrics.observe_run(record.status.backend, record.status.usage.wall_ms);
+				}
+				tracing::info!(
+					job = %record.request.job_id,
+					backend = record.status.backend.as_str(),
+					state = record.status.state.as_str(),
+					reason = record.status.reason.as_deref().unwrap_or(""),
+					exit_code = record.status.exit_code,
+					wall_ms = record.status.usage.wall_ms,
+					cpu_ms = record.status.usage.cpu_ms,
+					"job finished"
+				);
+				self.untrack(&record);
+			}
+		}
+		Ok(())
+	}
+
+	/// Ends a job that never reached its engine.
+	pub fn finish_unlaunched(&self, job_id: &str, state: JobState, reason: String) -> Result<(), StoreError> {
+		self.finish(job_id, |record| {
+			record.status.state = state;
+			record.status.reason = Some(reason);
+			record.status.finished_at_ms = Some(now_ms());
+		})
+	}
+
+	/// After a restart: a job that was being handed to its backend is looked up there
+	/// by name, so it is neither lost nor run twice.
+	pub fn recover(&self) -> Result<(), StoreError> {
+		for record in self.store.list(None)? {
+			if record.launch != Launch::Launching || record.status.state.is_final() {
+				continue;
+			}
+			let Some(backend) = self.backends.get(&record.status.backend) else {
+				self.finish_unlaunched(
+					&record.request.job_id,
+					JobState::Failed,
+					format!("backend: {} is no longer enabled", record.status.backend.as_str()),
+				)?;
+				continue;
+			};
+			let dir = self.dir(&record.request.job_id);
+			let launch = match backend.recover(&record.request, &dir) {
+				Ok(Some(handle)) => Launch::Launched(handle),
+				Ok(None) => Launch::NotLaunched,
+				Err(e) => {
+					tracing::warn!(job = %record.request.job_id, "cannot look the job up: {e}; retrying later");
+					continue;
+				},
+			};
+			tracing::info!(job = %record.request.job_id, ?launch, "recovered a job handed over before the restart");
+			self.store.update(&record.request.job_id, |r| {
+				r.launch = launch;
+				true
+			})?;
+		}
+		Ok(())
+	}
+}
+
+/// Runs the loop until the process ends.
+pub async fn run(agent: Arc<Agent>) {
+	{
+		let agent = agent.clone();
+		if let Err(e) = tokio::task::spawn_blocking(move || agent.recover()).await.unwrap_or(Ok(())) {
+			tracing::error!("recovery: {e}");
+		}
+	}
+	let interval = Duration::from_millis(agent.config.poll_interval_ms);
+	let mut last_health = Instant::now();
+	loop {
+		if let Err(e) = tick(&agent).await {
+			tracing::error!("supervisor: {e}");
+		}
+		if last_health.elapsed() >= HEALTH_EVERY {
+			last_health = Instant::now();
+			let agent = agent.clone();
+			let _ = tokio::task::spawn_blocking(move || agent.check_health()).await;
+		}
+		tokio::select! {
+			_ = tokio::time::sleep(interval) => {},
+			_ = agent.wake.notified() => {},
+		}
+	}
+}
+
+async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
+	match tokio::task::spawn_blocking(f).await {
+		Ok(value) => value,
+		Err(e) => std::panic::resume_unwind(e.into_panic()),
+	}
+}
+
+async fn tick(agent: &Arc<Agent>) -> Result<(), StoreError> {
+	let ids: Vec<String> = match agent.active.lock() {
+		Ok(active) => active.iter().map(|(_, id)| id.clone()).collect(),
+		Err(_) => return Ok(()),
+	};
+	let mut records = Vec::with_capacity(ids.len());
+	for id in ids {
+		match agent.store.get(&id)? {
+			Some(record) if !record.status.state.is_final() => records.push(record),
+			Some(record) => agent.untrack(&record),
+			None => {},
+		}
+	}
+
+	// Deadlines and cancels: decide, commit, then tell the engine.
+	let now = now_ms();
+	for record in &records {
+		let overdue = record.status.started_at_ms.is_some_and(|s| now >= s.saturating_add(record.request.max_duration_ms));
+		if record.stop.is_none() && overdue {
+			agent.store.update(&record.request.job_id, |r| {
+				r.stop.get_or_insert(StopCause::Timeout);
+				true
+			})?;
+		}
+	}
+	let mut records: Vec<JobRecord> = {
+		let mut fresh = Vec::with_capacity(records.len());
+		for record in records {
+			if let Some(r) = agent.store.get(&record.request.job_id)? {
+				fresh.push(r);
+			}
+		}
+		fresh
+	};
+	for record in records.iter_mut().filter(|r| r.stop.is_some() && !r.stop_sent) {
+		match (&record.launch, agent.backends.get(&record.status.backend)) {
+			(Launch::NotLaunched, _) => {
+				let (state, reason) = stop_state(record.stop);
+				agent.finish_unlaunched(&record.request.job_id, state, reason)?;
+				record.status.state = state;
+			},
+			(Launch::Launched(handle), Some(backend)) => {
+				let (backend, handle) = (backend.clone(), handle.clone());
+				match blocking(move || backend.cancel(&handle)).await {
+					Ok(()) => {
+						agent.store.update(&record.request.job_id, |r| {
+							r.stop_sent = true;
+							true
+						})?;
+					},
+					Err(e) => {
+						agent.metrics.backend_error(record.status.backend);
+						tracing::warn!(job = %record.request.job_id, "cannot stop the job: {e}");
+					},
+				}
+			},
+			_ => {},
+		}
+	}
+
+	// Poll what is launched, one batch per backend.
+	let mut by_backend: BTreeMap<BackendKind, Vec<(JobRequest, Handle)>> = BTreeMap::new();
+	for record in records.iter().filter(|r| !r.status.state.is_final()) {
+		if let Launch::Launched(handle) = &record.launch {
+			by_backend.entry(record.status.backend).or_default().push((record.request.clone(), handle.clone()));
+		}
+	}
+	for (kind, jobs) in by_backend {
+		let Some(backend) = agent.backends.get(&kind).cloned() else { continue };
+		let work_dir = agent.work_dir.clone();
+		let (jobs, results) = blocking(move || {
+			let dirs: Vec<JobDir> = jobs.iter().map(|(job, _)| JobDir::new(&work_dir, &job.job_id)).collect();
+			let refs: Vec<_> = jobs.iter().zip(&dirs).map(|((job, handle), dir)| (job, handle, dir)).collect();
+			let results = backend.poll(&refs);
+			(jobs, results)
+		})
+		.await;
+		for ((job, _), result) in jobs.iter().zip(results) {
+			match result {
+				Ok(progress) => apply_progress(agent, kind, job, progress)?,
+				Err(e) => {
+					agent.metrics.backend_error(kind);
+					tracing::warn!(job = %job.job_id, backend = kind.as_str(), "poll failed: {e}");
+				},
+			}
+		}
+	}
+
+	launch_queued(agent, &records).await
+}
+
+fn stop_state(stop: Option<StopCause>) -> (JobState, String) {
+	match stop {
+		Some(StopCause::Timeout) => (JobState::Failed, "timeout".into()),
+		_ => (JobState::Cancelled, "cancelled".into()),
+	}
+}
+
+fn apply_progress(agent: &Agent, kind: BackendKind, job: &JobRequest, progress: Progress) -> Result<(), StoreError> {
+	match progress {
+		Progress::Queued => Ok(()),
+		Progress::Running { started_at_ms } => {
+			let mut became_running = None;
+			agent.store.update(&job.job_id, |r| {
+				if r.status.state != JobState::Queued {
+					return false;
+				}
+				r.status.state = JobState::Running;
+				r.status.started_at_ms = Some(started_at_ms);
+				became_running = Some(started_at_ms.saturating_sub(r.status.accepted_at_ms));
+				true
+			})?;
+			if let Some(latency) = became_running {
+				agent.metrics.observe_start_latency(kind, latency);
+			}
+			Ok(())
+		},
+		Progress::Finished(outcome) => {
+			let mut latency = None;
+			agent.finish(&job.job_id, |r| {
+				if r.status.started_at_ms.is_none() {
+					if let Some(started) = outcome.started_at_ms {
+						latency = Some(started.saturating_sub(r.status.accepted_at_ms));
+					}
+				}
+				settle(r, outcome);
+			})?;
+			if let Some(latency) = latency {
+				agent.metrics.observe_start_latency(kind, latency);
+			}
+			Ok(())
+		},
+	}
+}
+
+/// The final status of a job from its engine's outcome and why it was stopped.
+fn settle(record: &mut JobRecord, outcome: Outcome) {
+	let Outcome { started_at_ms, finished_at_ms, exit_code, end, usage, result_hash } = outcome;
+	let (state, reason) = match (record.stop, end) {
+		(Some(StopCause::Cancelled), _) => (JobState::Cancelled, Some("cancelled".to_string())),
+		(Some(StopCause::Timeout), _) | (None, End::TimedOut) => (JobState::Failed, Some("timeout".to_string())),
+		(None, End::Exited) if exit_code == Some(0) => (JobState::Completed, None),
+		(None, End::Exited) => (JobState::Failed, Some("exit".to_string())),
+		(None, End::Stopped) => (JobState::Failed, Some("killed: stopped by the engine".to_string())),
+		(None, End::Killed(reason)) => (JobState::Failed, Some(reason)),
+		(None, End::Backend(reason)) => (JobState::Failed, Some(format!("backend: {reason}"))),
+	};
+	let status = &mut record.status;
+	status.state = state;
+	status.reason = reason;
+	status.started_at_ms = status.started_at_ms.or(started_at_ms);
+	status.finished_at_ms = Some(finished_at_ms);
+	status.exit_code = exit_code;
+	status.usage = Usage { gpus: record.request.resources.gpus, ..usage };
+	status.result_hash = result_hash;
+}
+
+async fn launch_queued(agent: &Arc<Agent>, records: &[JobRecord]) -> Result<(), StoreError> {
+	let mut room: BTreeMap<BackendKind, usize> = BTreeMap::new();
+	for kind in agent.backends.keys() {
+		let cap = match kind {
+			BackendKind::Process => agent.config.process.max_running,
+			BackendKind::Container => agent.config.container.max_running,
+			BackendKind::Slurm => agent.config.slurm.max_submitted,
+		};
+		let busy = records
+			.iter()
+			.filter(|r| r.status.backend == *kind && !r.status.state.is_final() && r.launch != Launch::NotLaunched)
+			.count();
+		room.insert(*kind, cap.saturating_sub(busy));
+	}
+	let mut launches = Vec::new();
+	for record in records {
+		if record.launch != Launch::NotLaunched || record.stop.is_some() || record.status.state.is_final() {
+			continue;
+		}
+		let Some(slots) = room.get_mut(&record.status.backend) else { continue };
+		if *slots == 0 {
+			continue;
+		}
+		*slots -= 1;
+		let committed = agent.store.update(&record.request.job_id, |r| {
+			if r.launch != Launch::NotLaunched || r.stop.is_some() {
+				return false;
+			}
+			r.launch = Launch::Launching;
+			true
+		})?;
+		if committed.is_some_and(|r| r.launch == Launch::Launching) {
+			let agent = agent.clone();
+			let job = record.request.clone();
+			let kind = record.status.backend;
+			launches.push(tokio::task::spawn_blocking(move || launch(&agent, kind, &job)));
+		}
+	}
+	for launched in launches {
+		match launched.await {
+			Ok(result) => result?,
+			Err(e) => std::panic::resume_unwind(e.into_panic()),
+		}
+	}
+	Ok(())
+}
+
+/// Prepares the job's folder and input, hands it to its backend and commits the handle.
+fn launch(agent: &Agent, kind: BackendKind, job: &JobRequest) -> Result<(), StoreError> {
+	let Some(backend) = agent.backends.get(&kind) else { return Ok(()) };
+	let dir = agent.dir(&job.job_id);
+	if let Err(reason) = prepare(agent, job, &dir) {
+		return agent.finish_unlaunched(&job.job_id, JobState::Failed, reason);
+	}
+	match backend.submit(job, &dir) {
+		Ok(handle) => {
+			tracing::info!(job = %job.job_id, backend = kind.as_str(), ?handle, "job launched");
+			agent.store.update(&job.job_id, |r| {
+				r.launch = Launch::Launched(handle);
+				true
+			})?;
+			Ok(())
+		},
+		Err(e) => {
+			agent.metrics.backend_error(kind);
+			tracing::warn!(job = %job.job_id, backend = kind.as_str(), "launch failed: {e}");
+			agent.finish_unlaunched(&job.job_id, JobState::Failed, format!("backend: {e}"))
+		},
+	}
+}
+
+/// The job's folder (fresh: what a crashed launch left is cleared) and its input.
+fn prepare(agent: &Agent, job: &JobRequest, dir: &JobDir) -> Result<(), String> {
+	let io = |e: std::io::Error| format!("backend: job folder: {e}");
+	if dir.root.exists() {
+		std::fs::remove_dir_all(&dir.root).map_err(io)?;
+	}
+	std::fs::create_dir_all(dir.out()).map_err(io)?;
+	{
+		use std::os::unix::fs::PermissionsExt;
+		std::fs::set_permissions(&dir.root, std::fs::Permissions::from_mode(0o700)).map_err(io)?;
+	}
+	if let Some(input) = &job.input {
+		crate::input::fetch(input, &dir.input(), agent.config.limits.max_input_mb.saturating_mul(1024 * 1024))
+			.map_err(|e| format!("rejected: input: {e}"))?;
+	}
+	Ok(())
+}

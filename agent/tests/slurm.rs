@@ -1,0 +1,87 @@
+//! The Slurm backend against a real single-node cluster on localhost
+//! (`scripts/engines.sh up` starts munge, slurmctld and slurmd).
+
+mod common;
+use common::*;
+use serde_json::{json, Value};
+use std::time::Duration;
+
+const T: Duration = Duration::from_secs(90);
+
+fn batch(script: &str) -> Value {
+	json!({"kind": "batch", "script": script})
+}
+
+fn agent() -> Agent {
+	let agent = Agent::start(&["slurm"]);
+	agent.require_backend("slurm");
+	agent
+}
+
+#[test]
+fn a_batch_job_that_succeeds_reports_its_output_hash_and_usage() {
+	let agent = agent();
+	agent.submit(&job("1", 30_000, batch("#!/bin/sh\necho from-slurm\necho 9 > \"$OUTPUT_DIR/nine\"\ni=0; while [ $i -lt 30000 ]; do i=$((i+1)); done\n")));
+	let done = agent.wait_final("1", T);
+	assert_eq!(done["state"], "completed", "{done}\n{}", agent.log());
+	assert_eq!(done["backend"], "slurm");
+	assert_eq!(done["exit_code"], 0);
+	assert_eq!(done["result_hash"], expected_hash(b"from-slurm\n", &[("nine", b"9\n")]));
+	assert!(done["usage"]["wall_ms"].as_u64().unwrap() > 0, "{done}");
+	assert!(done["usage"]["cpu_ms"].as_u64().unwrap() > 0, "a busy loop used no CPU time: {done}");
+}
+
+#[test]
+fn a_failing_batch_job_reports_its_exit_code() {
+	let agent = agent();
+	agent.submit(&job("2", 30_000, batch("echo no >&2\nexit 3")));
+	let done = agent.wait_final("2", T);
+	assert_eq!((done["state"].clone(), done["reason"].clone(), done["exit_code"].clone()), (json!("failed"), json!("exit"), json!(3)), "{done}");
+	assert_eq!(std::fs::read_to_string(agent.job_dir("2").join("stderr")).unwrap(), "no\n");
+}
+
+#[test]
+fn a_batch_job_past_its_limit_is_killed_to_the_second() {
+	let agent = agent();
+	agent.submit(&job("3", 2_000, batch("sleep 60")));
+	let done = agent.wait_final("3", T);
+	assert_eq!((done["state"].clone(), done["reason"].clone()), (json!("failed"), json!("timeout")), "{done}");
+	let wall = done["usage"]["wall_ms"].as_u64().unwrap();
+	assert!((2_000..6_000).contains(&wall), "killed after {wall} ms (Slurm's own limit is whole minutes)");
+}
+
+#[test]
+fn a_running_batch_job_is_cancelled() {
+	let agent = agent();
+	agent.submit(&job("4", 60_000, batch("sleep 60")));
+	agent.wait_for("4", &["running"], T);
+	let (status, _) = agent.request("DELETE", "/v1/jobs/4", None);
+	assert_eq!(status, 202);
+	let done = agent.wait_final("4", T);
+	assert_eq!(done["state"], "cancelled", "{done}");
+}
+
+#[test]
+fn a_restarted_agent_finds_its_slurm_job_by_id() {
+	let mut agent = agent();
+	agent.submit(&job("5", 30_000, batch("sleep 3\necho after-restart")));
+	agent.wait_for("5", &["running"], T);
+	agent.kill();
+	std::thread::sleep(Duration::from_millis(500));
+	agent.spawn();
+	let done = agent.wait_final("5", T);
+	assert_eq!(done["state"], "completed", "{done}\n{}", agent.log());
+	assert_eq!(done["result_hash"], expected_hash(b"after-restart\n", &[]));
+}
+
+#[test]
+fn a_command_of_a_slurm_class_runs_as_a_batch_job_as_an_unprivileged_user() {
+	let agent = agent();
+	let mut body = job("6", 30_000, json!({"kind": "command", "program": "/bin/sh", "args": ["-c", "id -un; echo \"$X\"; cat \"$0\" 2>/dev/null || echo no-token", agent.state_dir.join("token").to_string_lossy()], "env": {"X": "it's"}}));
+	body["class"] = json!(9);
+	agent.submit(&body);
+	let done = agent.wait_final("6", T);
+	assert_eq!(done["state"], "completed", "{done}\n{}", agent.log());
+	assert_eq!(done["backend"], "slurm");
+	assert_eq!(std::fs::read_to_string(agent.job_dir("6").join("stdout")).unwrap(), "nobody\nit's\nno-token\n");
+}
