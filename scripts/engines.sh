@@ -4,7 +4,8 @@
 #   scripts/engines.sh up     podman configured for this host + a local busybox
 #                             image; a single-node Slurm cluster (munge,
 #                             slurmctld, slurmd) on localhost
-#   scripts/engines.sh down   stops the Slurm daemons by PID
+#   scripts/engines.sh down   stops the Slurm daemons (and munged, if `up`
+#                             started it) by PID
 # Everything lives in $UTC_ENGINES_DIR (default /tmp/utc-engines); `up` prints
 # the environment the tests read (eval it, or source scripts/engines.env).
 set -euo pipefail
@@ -73,15 +74,16 @@ slurm_up() {
 	ReturnToService=2
 	MpiDefault=none
 	MailProg=/bin/true
-	SchedulerParameters=defer_batch=0,sched_min_interval=0
+	SchedulerParameters=batch_sched_delay=0,sched_min_interval=0,default_queue_depth=1000
 	SlurmdParameters=config_overrides
-	NodeName=localhost CPUs=8 Sockets=1 CoresPerSocket=8 ThreadsPerCore=1 RealMemory=$mem State=UNKNOWN
+	NodeName=localhost CPUs=32 Sockets=1 CoresPerSocket=32 ThreadsPerCore=1 RealMemory=$mem State=UNKNOWN
 	PartitionName=debug Nodes=localhost Default=YES MaxTime=INFINITE State=UP
 	CONF
 	export SLURM_CONF="$slurm/slurm.conf"
 	if ! pgrep -x munged >/dev/null; then
 		install -d -o munge -g munge /run/munge
 		runuser -u munge -- munged
+		touch "$slurm/munged.ours"
 	fi
 	slurmctld -f "$SLURM_CONF"
 	slurmd -f "$SLURM_CONF" -N localhost
@@ -106,6 +108,16 @@ slurm_down() {
 	done
 }
 
+# munged only if this script started it.
+munge_down() {
+	[ -f "$slurm/munged.ours" ] || return 0
+	local pid; pid=$(cat /run/munge/munged.pid 2>/dev/null || true)
+	if [ -n "$pid" ] && kill "$pid" 2>/dev/null; then
+		for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+	fi
+	rm -f "$slurm/munged.ours"
+}
+
 case "${1:-}" in
 up)
 	podman_up
@@ -113,6 +125,6 @@ up)
 	printf 'export CONTAINERS_CONF=%q\nexport SLURM_CONF=%q\n' "$CONTAINERS_CONF" "$SLURM_CONF" >"$dir/engines.env"
 	cat "$dir/engines.env"
 	;;
-down) slurm_down ;;
+down) slurm_down; munge_down ;;
 *) die "usage: $0 up|down" ;;
 esac

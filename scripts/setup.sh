@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs, idempotently, what a fresh Debian machine with only the Rust toolchain
-# lacks to build and test UTC chain: Debian packages, the wasm target and the npm
-# packages of the end-to-end tests.
+# lacks to build and test UTC chain: Debian packages (the build's and the agent's
+# job engines), the wasm target and the npm packages of the end-to-end tests.
+# apt installs the daemons but starts none: scripts/engines.sh does, for the tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/env.sh
@@ -11,6 +12,12 @@ command -v protoc >/dev/null 2>&1 || need_apt+=(protobuf-compiler)
 command -v pkg-config >/dev/null 2>&1 || need_apt+=(pkg-config)
 dpkg -s libssl-dev >/dev/null 2>&1 || need_apt+=(libssl-dev)
 command -v node >/dev/null 2>&1 || need_apt+=(nodejs npm)
+# utc-agent's engines: bubblewrap sandboxes, rootful podman (runc, with a busybox
+# image built locally) and a single-node Slurm cluster (munge, slurmctld, slurmd).
+for pkg in curl bubblewrap podman runc uidmap catatonit containernetworking-plugins iptables \
+	busybox-static munge slurmctld slurmd slurm-client slurm-wlm-basic-plugins; do
+	dpkg -s "$pkg" >/dev/null 2>&1 || need_apt+=("$pkg")
+done
 if [ ${#need_apt[@]} -gt 0 ]; then
 	echo "setup: installing ${need_apt[*]}"
 	sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo"

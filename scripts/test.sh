@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Sets up and runs every test of UTC chain: the runtime's and node's Rust tests,
-# each pallet's unit and benchmark tests, and the end-to-end tests against a real
-# utc-node.
+# each pallet's unit and benchmark tests, utc-agent's tests and load test against
+# real engines, and the end-to-end tests against a real utc-node.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
@@ -26,6 +26,17 @@ if [ ${#pallets[@]} -gt 0 ]; then
 	done
 	SKIP_WASM_BUILD=1 cargo test "${args[@]}" --features "$(IFS=,; echo "${features[*]}")"
 fi
+
+# The agent's tests run against the real engines, which this script starts and stops.
+step "job engines up (podman image, Slurm cluster)"
+trap 'scripts/engines.sh down' EXIT
+eval "$(scripts/engines.sh up)"
+
+step "cargo test: utc-agent (store, API, and the process, container and Slurm backends)"
+cargo test -p utc-agent
+
+step "load test of utc-agent (short jobs per backend over HTTP)"
+scripts/load-agent.sh
 
 step "end-to-end tests (node --test)"
 (cd zombienet && node --test --test-concurrency=1 e2e/)

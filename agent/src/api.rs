@@ -2,7 +2,7 @@
 
 use crate::{
 	config::Config,
-	job::{now_ms, BackendKind, JobRequest, JobState, JobStatus, Usage, Workload, WorkloadKind},
+	job::{now_ms, BackendKind, JobRequest, JobState, JobStatus, Workload, WorkloadKind},
 	store::{Inserted, JobRecord, Launch, StopCause},
 	supervisor::Agent,
 };
@@ -54,9 +54,12 @@ impl ApiError {
 
 impl IntoResponse for ApiError {
 	fn into_response(self) -> Response {
-		let mut response = (self.status, Json(json!({"error": self.error, "reason": self.reason}))).into_response();
+		let mut response = (self.status, Json(json!({"error": self.error, "reason": self.reason})))
+			.into_response();
 		if self.status == StatusCode::UNAUTHORIZED {
-			response.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+			response
+				.headers_mut()
+				.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
 		}
 		response
 	}
@@ -74,7 +77,11 @@ pub fn router(state: Arc<ApiState>) -> Router {
 		.with_state(state)
 }
 
-async fn authenticate(State(state): State<Arc<ApiState>>, request: Request, next: Next) -> Response {
+async fn authenticate(
+	State(state): State<Arc<ApiState>>,
+	request: Request,
+	next: Next,
+) -> Response {
 	let presented = request
 		.headers()
 		.get(header::AUTHORIZATION)
@@ -82,10 +89,17 @@ async fn authenticate(State(state): State<Arc<ApiState>>, request: Request, next
 		.and_then(|v| v.strip_prefix("Bearer "))
 		.map(str::trim);
 	match presented {
-		Some(token) if constant_time_eq(token.as_bytes(), state.token.as_bytes()) => next.run(request).await,
-		Some(_) => ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", "wrong bearer token").into_response(),
-		None => ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", "missing `Authorization: Bearer <token>`")
+		Some(token) if constant_time_eq(token.as_bytes(), state.token.as_bytes()) => {
+			next.run(request).await
+		}
+		Some(_) => ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", "wrong bearer token")
 			.into_response(),
+		None => ApiError::new(
+			StatusCode::UNAUTHORIZED,
+			"unauthorized",
+			"missing `Authorization: Bearer <token>`",
+		)
+		.into_response(),
 	}
 }
 
@@ -110,11 +124,15 @@ async fn health(State(state): State<Arc<ApiState>>) -> Response {
 	Json(json!({"status": "ok", "backends": backends})).into_response()
 }
 
-async fn create_job(State(state): State<Arc<ApiState>>, body: Result<Bytes, BytesRejection>) -> Result<Response, ApiError> {
+async fn create_job(
+	State(state): State<Arc<ApiState>>,
+	body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
 	let body = body.map_err(|e| ApiError::new(e.status(), "bad_request", e.body_text()))?;
 	let request: JobRequest = serde_json::from_slice(&body).map_err(|e| match e.classify() {
-		serde_json::error::Category::Data if e.to_string().starts_with("unknown variant") =>
-			ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "unknown_workload_kind", e.to_string()),
+		serde_json::error::Category::Data if e.to_string().starts_with("unknown variant") => {
+			ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "unknown_workload_kind", e.to_string())
+		}
 		serde_json::error::Category::Data => ApiError::invalid(e.to_string()),
 		_ => ApiError::new(StatusCode::BAD_REQUEST, "malformed_json", e.to_string()),
 	})?;
@@ -125,9 +143,17 @@ async fn create_job(State(state): State<Arc<ApiState>>, body: Result<Bytes, Byte
 	}
 	let backend = validate(&request, &agent.config)?;
 	match agent.backend_health(backend) {
-		Some(Ok(())) => {},
-		Some(Err(e)) => return Err(ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "backend_unavailable", e)),
-		None => return Err(ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "backend_unavailable", "not checked yet")),
+		Some(Ok(())) => {}
+		Some(Err(e)) => {
+			return Err(ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "backend_unavailable", e))
+		}
+		None => {
+			return Err(ApiError::new(
+				StatusCode::SERVICE_UNAVAILABLE,
+				"backend_unavailable",
+				"not checked yet",
+			))
+		}
 	}
 	if agent.active_count() >= agent.config.limits.max_active_jobs {
 		return Err(ApiError::new(
@@ -137,18 +163,7 @@ async fn create_job(State(state): State<Arc<ApiState>>, body: Result<Bytes, Byte
 		));
 	}
 	let record = JobRecord {
-		status: JobStatus {
-			job_id: request.job_id.clone(),
-			state: JobState::Queued,
-			backend,
-			accepted_at_ms: now_ms(),
-			started_at_ms: None,
-			finished_at_ms: None,
-			exit_code: None,
-			reason: None,
-			usage: Usage::default(),
-			result_hash: None,
-		},
+		status: JobStatus::accepted(&request.job_id, backend, now_ms()),
 		request: request.clone(),
 		launch: Launch::NotLaunched,
 		stop: None,
@@ -159,7 +174,7 @@ async fn create_job(State(state): State<Arc<ApiState>>, body: Result<Bytes, Byte
 			tracing::info!(job = %record.request.job_id, backend = backend.as_str(), "job accepted");
 			agent.track(&record);
 			Ok((StatusCode::CREATED, Json(record.status)).into_response())
-		},
+		}
 		Inserted::Existing(existing) => same_or_conflict(existing, &request),
 	}
 }
@@ -180,10 +195,17 @@ fn same_or_conflict(existing: JobRecord, request: &JobRequest) -> Result<Respons
 /// that will run it.
 pub fn validate(job: &JobRequest, config: &Config) -> Result<BackendKind, ApiError> {
 	let limits = &config.limits;
-	if job.job_id.is_empty() || job.job_id.len() > 20 || !job.job_id.bytes().all(|b| b.is_ascii_digit()) || job.job_id.parse::<u64>().is_err() {
+	if job.job_id.is_empty()
+		|| job.job_id.len() > 20
+		|| !job.job_id.bytes().all(|b| b.is_ascii_digit())
+		|| job.job_id.parse::<u64>().is_err()
+	{
 		return Err(ApiError::invalid("job_id must be a decimal string of a 64-bit id"));
 	}
-	if job.units.is_empty() || !job.units.bytes().all(|b| b.is_ascii_digit()) || job.units.parse::<u128>().is_err() {
+	if job.units.is_empty()
+		|| !job.units.bytes().all(|b| b.is_ascii_digit())
+		|| job.units.parse::<u128>().is_err()
+	{
 		return Err(ApiError::invalid("units must be a decimal string"));
 	}
 	if job.max_duration_ms == 0 {
@@ -193,7 +215,10 @@ pub fn validate(job: &JobRequest, config: &Config) -> Result<BackendKind, ApiErr
 		return Err(ApiError::new(
 			StatusCode::UNPROCESSABLE_ENTITY,
 			"limit_exceeded",
-			format!("max_duration_ms {} is above this agent's {}", job.max_duration_ms, limits.max_duration_ms),
+			format!(
+				"max_duration_ms {} is above this agent's {}",
+				job.max_duration_ms, limits.max_duration_ms
+			),
 		));
 	}
 	if let Some(memory) = job.resources.memory_mb {
@@ -236,26 +261,37 @@ pub fn validate(job: &JobRequest, config: &Config) -> Result<BackendKind, ApiErr
 			}
 			check_args(args)?;
 			check_env(env)?;
-		},
+		}
 		Workload::Container { image, args, env } => {
 			check_word("image", image)?;
-			if image.starts_with('-') || !image.bytes().all(|b| b.is_ascii_alphanumeric() || b"._-/:@".contains(&b)) {
-				return Err(ApiError::invalid("image must be an image reference (name[:tag][@digest])"));
+			if image.starts_with('-')
+				|| !image.bytes().all(|b| b.is_ascii_alphanumeric() || b"._-/:@".contains(&b))
+			{
+				return Err(ApiError::invalid(
+					"image must be an image reference (name[:tag][@digest])",
+				));
 			}
 			check_args(args)?;
 			check_env(env)?;
-		},
+		}
 		Workload::Batch { script } => {
 			if script.trim().is_empty() || script.len() > MAX_SCRIPT || script.contains('\0') {
-				return Err(ApiError::invalid(format!("script must be 1..={MAX_SCRIPT} bytes without NUL")));
+				return Err(ApiError::invalid(format!(
+					"script must be 1..={MAX_SCRIPT} bytes without NUL"
+				)));
 			}
-		},
+		}
 	}
 	if let Some(input) = &job.input {
-		if !(input.url.starts_with("http://") || input.url.starts_with("https://")) || input.url.len() > 2048 {
+		if !(input.url.starts_with("http://") || input.url.starts_with("https://"))
+			|| input.url.len() > 2048
+		{
 			return Err(ApiError::invalid("input.url must be an http(s) URL"));
 		}
-		let hex_ok = input.hash.strip_prefix("0x").is_some_and(|h| h.len() == 64 && h.bytes().all(|b| b.is_ascii_hexdigit()));
+		let hex_ok = input
+			.hash
+			.strip_prefix("0x")
+			.is_some_and(|h| h.len() == 64 && h.bytes().all(|b| b.is_ascii_hexdigit()));
 		if !hex_ok {
 			return Err(ApiError::invalid("input.hash must be 0x + 64 hex digits (blake2-256)"));
 		}
@@ -265,6 +301,13 @@ pub fn validate(job: &JobRequest, config: &Config) -> Result<BackendKind, ApiErr
 		WorkloadKind::Container => BackendKind::Container,
 		WorkloadKind::Batch => BackendKind::Slurm,
 	};
+	if job.resources.gpus > 0 && backend != BackendKind::Slurm {
+		return Err(ApiError::new(
+			StatusCode::UNPROCESSABLE_ENTITY,
+			"kind_not_accepted",
+			"GPUs are handed out by the cluster: jobs that ask for GPUs run on the slurm backend",
+		));
+	}
 	if !config.enabled(backend) {
 		return Err(ApiError::new(
 			StatusCode::UNPROCESSABLE_ENTITY,
@@ -287,7 +330,9 @@ fn check_args(args: &[String]) -> Result<(), ApiError> {
 		return Err(ApiError::invalid(format!("at most {MAX_ARGS} args")));
 	}
 	if args.iter().any(|a| a.len() > MAX_WORD || a.contains('\0')) {
-		return Err(ApiError::invalid(format!("an arg must be at most {MAX_WORD} bytes without NUL")));
+		return Err(ApiError::invalid(format!(
+			"an arg must be at most {MAX_WORD} bytes without NUL"
+		)));
 	}
 	Ok(())
 }
@@ -302,19 +347,28 @@ fn check_env(env: &BTreeMap<String, String>) -> Result<(), ApiError> {
 			&& bytes.all(|b| b.is_ascii_alphanumeric() || b == b'_')
 			&& key.len() <= 128;
 		if !valid_key {
-			return Err(ApiError::invalid(format!("env name `{key}` is not [A-Za-z_][A-Za-z0-9_]*")));
+			return Err(ApiError::invalid(format!(
+				"env name `{key}` is not [A-Za-z_][A-Za-z0-9_]*"
+			)));
 		}
 		if value.len() > MAX_WORD || value.contains('\0') {
-			return Err(ApiError::invalid(format!("env {key}: at most {MAX_WORD} bytes without NUL")));
+			return Err(ApiError::invalid(format!(
+				"env {key}: at most {MAX_WORD} bytes without NUL"
+			)));
 		}
 	}
 	Ok(())
 }
 
-async fn get_job(State(state): State<Arc<ApiState>>, Path(job_id): Path<String>) -> Result<Response, ApiError> {
+async fn get_job(
+	State(state): State<Arc<ApiState>>,
+	Path(job_id): Path<String>,
+) -> Result<Response, ApiError> {
 	match state.agent.store.get(&job_id).map_err(ApiError::internal)? {
 		Some(record) => Ok(Json(record.status).into_response()),
-		None => Err(ApiError::new(StatusCode::NOT_FOUND, "unknown_job", format!("no job {job_id}"))),
+		None => {
+			Err(ApiError::new(StatusCode::NOT_FOUND, "unknown_job", format!("no job {job_id}")))
+		}
 	}
 }
 
@@ -323,7 +377,10 @@ struct ListQuery {
 	state: Option<String>,
 }
 
-async fn list_jobs(State(state): State<Arc<ApiState>>, Query(query): Query<ListQuery>) -> Result<Response, ApiError> {
+async fn list_jobs(
+	State(state): State<Arc<ApiState>>,
+	Query(query): Query<ListQuery>,
+) -> Result<Response, ApiError> {
 	let filter = match query.state.as_deref() {
 		None => None,
 		Some(s) => Some(JobState::parse(s).ok_or_else(|| {
@@ -338,7 +395,10 @@ async fn list_jobs(State(state): State<Arc<ApiState>>, Query(query): Query<ListQ
 	Ok(Json(jobs.into_iter().map(|r| r.status).collect::<Vec<_>>()).into_response())
 }
 
-async fn cancel_job(State(state): State<Arc<ApiState>>, Path(job_id): Path<String>) -> Result<Response, ApiError> {
+async fn cancel_job(
+	State(state): State<Arc<ApiState>>,
+	Path(job_id): Path<String>,
+) -> Result<Response, ApiError> {
 	let agent = &state.agent;
 	let mut finished = None;
 	let record = agent
@@ -360,7 +420,9 @@ async fn cancel_job(State(state): State<Arc<ApiState>>, Path(job_id): Path<Strin
 			true
 		})
 		.map_err(ApiError::internal)?
-		.ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "unknown_job", format!("no job {job_id}")))?;
+		.ok_or_else(|| {
+			ApiError::new(StatusCode::NOT_FOUND, "unknown_job", format!("no job {job_id}"))
+		})?;
 	if let Some(state) = finished {
 		if state != JobState::Cancelled {
 			return Err(ApiError::new(
@@ -400,7 +462,11 @@ mod tests {
 		config.limits.max_memory_mb = 512;
 		config.classes.insert(
 			"7".into(),
-			crate::config::ClassPolicy { network: true, kinds: vec![WorkloadKind::Command], ..Default::default() },
+			crate::config::ClassPolicy {
+				network: true,
+				kinds: vec![WorkloadKind::Command],
+				..Default::default()
+			},
 		);
 		config
 	}
@@ -429,6 +495,18 @@ mod tests {
 	}
 
 	#[test]
+	fn gpus_are_only_offered_through_slurm() {
+		let mut config = config();
+		config.limits.max_gpus = 2;
+		config.backends.slurm = true;
+		let mut job = record("1").request;
+		job.resources.gpus = 1;
+		assert_eq!(validate(&job, &config).unwrap_err().error, "kind_not_accepted");
+		job.workload = Workload::Batch { script: "nvidia-smi".into() };
+		assert_eq!(validate(&job, &config).unwrap(), BackendKind::Slurm);
+	}
+
+	#[test]
 	fn ids_units_and_words_are_checked() {
 		for id in ["", "abc", "-1", "99999999999999999999999"] {
 			let mut job = record("1").request;
@@ -439,7 +517,8 @@ mod tests {
 		job.units = "1e3".into();
 		assert_eq!(refused(&job).1, "invalid_job");
 		let mut job = record("1").request;
-		job.workload = Workload::Command { program: "sh".into(), args: vec![], env: Default::default() };
+		job.workload =
+			Workload::Command { program: "sh".into(), args: vec![], env: Default::default() };
 		assert_eq!(refused(&job).1, "invalid_job", "a relative program");
 		let mut job = record("1").request;
 		job.workload = Workload::Command {
@@ -463,7 +542,11 @@ mod tests {
 		job.class = 7;
 		assert!(validate(&job, &config()).is_ok());
 		let mut job = record("1").request;
-		job.workload = Workload::Container { image: "--privileged".into(), args: vec![], env: Default::default() };
+		job.workload = Workload::Container {
+			image: "--privileged".into(),
+			args: vec![],
+			env: Default::default(),
+		};
 		let mut config = config();
 		config.backends.container = true;
 		assert_eq!(validate(&job, &config).unwrap_err().error, "invalid_job");

@@ -76,7 +76,6 @@ pub struct SlurmConfig {
 	/// Jobs handed to Slurm at once (Slurm queues and schedules them).
 	pub max_submitted: usize,
 	pub sbatch: PathBuf,
-	pub scontrol: PathBuf,
 	pub scancel: PathBuf,
 	pub squeue: PathBuf,
 }
@@ -153,7 +152,6 @@ impl Default for SlurmConfig {
 			group: "nogroup".into(),
 			max_submitted: 256,
 			sbatch: PathBuf::from("sbatch"),
-			scontrol: PathBuf::from("scontrol"),
 			scancel: PathBuf::from("scancel"),
 			squeue: PathBuf::from("squeue"),
 		}
@@ -188,7 +186,9 @@ impl Config {
 				return Err(format!("classes.{key}: a class is its id (a number) or `default`"));
 			}
 			if policy.command == BackendKind::Container {
-				return Err(format!("classes.{key}.command: `command` workloads run on `process` or `slurm`"));
+				return Err(format!(
+					"classes.{key}.command: `command` workloads run on `process` or `slurm`"
+				));
 			}
 		}
 		if self.limits.default_memory_mb > self.limits.max_memory_mb {
@@ -245,6 +245,17 @@ mod tests {
 		assert_eq!(config.class_policy(3).command, BackendKind::Slurm);
 		assert!(config.class_policy(3).network);
 		assert_eq!(config.class_policy(0), ClassPolicy::default());
+	}
+
+	#[test]
+	fn the_example_configuration_is_the_default_one() {
+		let example: Config = toml::from_str(include_str!("../utc-agent.example.toml")).unwrap();
+		example.check().unwrap();
+		let default = Config::default();
+		assert_eq!(example.listen, default.listen);
+		assert_eq!(example.limits.max_duration_ms, default.limits.max_duration_ms);
+		assert_eq!(example.class_policy(0), ClassPolicy::default());
+		assert_eq!(example.slurm.user, default.slurm.user);
 	}
 
 	#[test]

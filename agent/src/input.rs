@@ -11,7 +11,8 @@ pub fn fetch(input: &InputRef, dest: &Path, max_bytes: u64) -> Result<(), String
 		.timeout(Duration::from_secs(600))
 		.redirects(5)
 		.build();
-	let response = agent.get(&input.url).call().map_err(|e| format!("fetching {}: {e}", input.url))?;
+	let response =
+		agent.get(&input.url).call().map_err(|e| format!("fetching {}: {e}", input.url))?;
 	let mut file = std::fs::File::create(dest).map_err(|e| e.to_string())?;
 	let copied = std::io::copy(&mut response.into_reader().take(max_bytes + 1), &mut file)
 		.map_err(|e| format!("fetching {}: {e}", input.url))?;
@@ -21,7 +22,10 @@ pub fn fetch(input: &InputRef, dest: &Path, max_bytes: u64) -> Result<(), String
 	file.sync_all().map_err(|e| e.to_string())?;
 	let hash = metering::file_hash(dest).map_err(|e| e.to_string())?;
 	if !hash.eq_ignore_ascii_case(&input.hash) {
-		return Err(format!("hash mismatch: the content hashes to {hash}, the job names {}", input.hash));
+		return Err(format!(
+			"hash mismatch: the content hashes to {hash}, the job names {}",
+			input.hash
+		));
 	}
 	Ok(())
 }

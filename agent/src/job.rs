@@ -134,7 +134,8 @@ pub enum BackendKind {
 }
 
 impl BackendKind {
-	pub const ALL: [BackendKind; 3] = [BackendKind::Process, BackendKind::Container, BackendKind::Slurm];
+	pub const ALL: [BackendKind; 3] =
+		[BackendKind::Process, BackendKind::Container, BackendKind::Slurm];
 
 	pub fn as_str(self) -> &'static str {
 		match self {
@@ -169,6 +170,24 @@ pub struct JobStatus {
 	pub usage: Usage,
 	/// `0x` + blake2-256 of the output (see [`crate::metering::output_hash`]).
 	pub result_hash: Option<String>,
+}
+
+impl JobStatus {
+	/// A job just accepted: queued for `backend`, nothing measured yet.
+	pub fn accepted(job_id: &str, backend: BackendKind, accepted_at_ms: u64) -> JobStatus {
+		JobStatus {
+			job_id: job_id.to_string(),
+			state: JobState::Queued,
+			backend,
+			accepted_at_ms,
+			started_at_ms: None,
+			finished_at_ms: None,
+			exit_code: None,
+			reason: None,
+			usage: Usage::default(),
+			result_hash: None,
+		}
+	}
 }
 
 /// Milliseconds since the Unix epoch.

@@ -62,7 +62,9 @@ struct StatusArgs {
 fn main() -> ExitCode {
 	let cli = Cli::parse();
 	let result = match cli.command {
-		Command::Sandbox { job_dir } => return ExitCode::from(utc_agent::backend::process::run_sandbox(&job_dir) as u8),
+		Command::Sandbox { job_dir } => {
+			return ExitCode::from(utc_agent::backend::process::run_sandbox(&job_dir) as u8)
+		}
 		Command::Run(args) => run(args),
 		Command::Status(args) => status(args),
 	};
@@ -71,7 +73,7 @@ fn main() -> ExitCode {
 		Err(e) => {
 			eprintln!("utc-agent: {e}");
 			ExitCode::FAILURE
-		},
+		}
 	}
 }
 
@@ -110,8 +112,12 @@ fn run(args: RunArgs) -> Result<(), String> {
 				"process" => config.backends.process = true,
 				"container" => config.backends.container = true,
 				"slurm" => config.backends.slurm = true,
-				"" => {},
-				other => return Err(format!("--backends: unknown backend `{other}` (process, container, slurm)")),
+				"" => {}
+				other => {
+					return Err(format!(
+						"--backends: unknown backend `{other}` (process, container, slurm)"
+					))
+				}
 			}
 		}
 	}
@@ -134,14 +140,20 @@ fn status(args: StatusArgs) -> Result<(), String> {
 		request = request.query("state", state);
 	}
 	let jobs: Vec<JobStatus> = match request.call() {
-		Ok(response) => serde_json::from_reader(response.into_reader()).map_err(|e| e.to_string())?,
-		Err(ureq::Error::Status(code, response)) =>
-			return Err(format!("the agent answered {code}: {}", response.into_string().unwrap_or_default())),
+		Ok(response) => {
+			serde_json::from_reader(response.into_reader()).map_err(|e| e.to_string())?
+		}
+		Err(ureq::Error::Status(code, response)) => {
+			return Err(format!(
+				"the agent answered {code}: {}",
+				response.into_string().unwrap_or_default()
+			))
+		}
 		Err(e) => return Err(format!("cannot reach the agent at {url}: {e}")),
 	};
 	println!(
-		"{:<20} {:<10} {:<10} {:>6} {:>10} {:>10}  {}",
-		"JOB", "STATE", "BACKEND", "EXIT", "WALL_MS", "CPU_MS", "REASON"
+		"{:<20} {:<10} {:<10} {:>6} {:>10} {:>10}  REASON",
+		"JOB", "STATE", "BACKEND", "EXIT", "WALL_MS", "CPU_MS"
 	);
 	for job in &jobs {
 		println!(

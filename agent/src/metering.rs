@@ -30,7 +30,8 @@ pub fn output_hash(stdout: &Path, out_dir: &Path) -> io::Result<String> {
 	if out_dir.exists() {
 		collect(out_dir, PathBuf::new(), &mut entries)?;
 	}
-	entries.sort_by(|a, b| a.0.as_os_str().as_encoded_bytes().cmp(b.0.as_os_str().as_encoded_bytes()));
+	entries
+		.sort_by(|a, b| a.0.as_os_str().as_encoded_bytes().cmp(b.0.as_os_str().as_encoded_bytes()));
 	for (relative, is_link) in entries {
 		let path = relative.as_os_str().as_encoded_bytes();
 		let full = out_dir.join(&relative);
@@ -76,7 +77,10 @@ fn hash_sized(hasher: &mut Blake2b256, mut file: fs::File) -> io::Result<()> {
 		let want = buf.len().min(usize::try_from(left).unwrap_or(usize::MAX));
 		let n = file.read(&mut buf[..want])?;
 		if n == 0 {
-			return Err(io::Error::new(io::ErrorKind::UnexpectedEof, "output changed while hashed"));
+			return Err(io::Error::new(
+				io::ErrorKind::UnexpectedEof,
+				"output changed while hashed",
+			));
 		}
 		hasher.update(&buf[..n]);
 		left -= n as u64;
@@ -191,7 +195,10 @@ mod tests {
 		hasher.update(0u64.to_le_bytes());
 		let expected = format!("0x{}", hex::encode(hasher.finalize()));
 		let dir = tempfile::tempdir().unwrap();
-		assert_eq!(output_hash(&dir.path().join("none"), &dir.path().join("none")).unwrap(), expected);
+		assert_eq!(
+			output_hash(&dir.path().join("none"), &dir.path().join("none")).unwrap(),
+			expected
+		);
 	}
 
 	#[test]

@@ -4,7 +4,8 @@ use crate::job::{BackendKind, JobState};
 use std::{collections::BTreeMap, fmt::Write, sync::Mutex};
 
 /// Upper bounds, in seconds, of the histograms' buckets.
-const BUCKETS: [f64; 13] = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 5.0, 30.0, 300.0, 3600.0, 86400.0];
+const BUCKETS: [f64; 13] =
+	[0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 5.0, 30.0, 300.0, 3600.0, 86400.0];
 
 #[derive(Clone, Default)]
 struct Histogram {
@@ -59,7 +60,11 @@ impl Metrics {
 	}
 
 	/// The exposition: `jobs` by (backend, state), `up` by enabled backend.
-	pub fn render(&self, jobs: &BTreeMap<(BackendKind, JobState), u64>, up: &BTreeMap<BackendKind, bool>) -> String {
+	pub fn render(
+		&self,
+		jobs: &BTreeMap<(BackendKind, JobState), u64>,
+		up: &BTreeMap<BackendKind, bool>,
+	) -> String {
 		let mut out = String::new();
 		let _ = writeln!(out, "# HELP utc_agent_jobs Jobs in the store by backend and state.");
 		let _ = writeln!(out, "# TYPE utc_agent_jobs gauge");
@@ -74,7 +79,10 @@ impl Metrics {
 				);
 			}
 		}
-		let _ = writeln!(out, "# HELP utc_agent_queue_depth Jobs accepted and not yet running, by backend.");
+		let _ = writeln!(
+			out,
+			"# HELP utc_agent_queue_depth Jobs accepted and not yet running, by backend."
+		);
 		let _ = writeln!(out, "# TYPE utc_agent_queue_depth gauge");
 		for backend in BackendKind::ALL {
 			let n = jobs.get(&(backend, JobState::Queued)).copied().unwrap_or(0);
@@ -83,16 +91,33 @@ impl Metrics {
 		let _ = writeln!(out, "# HELP utc_agent_backend_up Whether an enabled backend's engine answers (1) or not (0).");
 		let _ = writeln!(out, "# TYPE utc_agent_backend_up gauge");
 		for (backend, is_up) in up {
-			let _ = writeln!(out, "utc_agent_backend_up{{backend=\"{}\"}} {}", backend.as_str(), u8::from(*is_up));
+			let _ = writeln!(
+				out,
+				"utc_agent_backend_up{{backend=\"{}\"}} {}",
+				backend.as_str(),
+				u8::from(*is_up)
+			);
 		}
 		let Ok(inner) = self.inner.lock() else { return out };
-		let _ = writeln!(out, "# HELP utc_agent_backend_errors_total Engine calls that failed, by backend.");
+		let _ = writeln!(
+			out,
+			"# HELP utc_agent_backend_errors_total Engine calls that failed, by backend."
+		);
 		let _ = writeln!(out, "# TYPE utc_agent_backend_errors_total counter");
 		for backend in BackendKind::ALL {
 			let n = inner.backend_errors.get(&backend).copied().unwrap_or(0);
-			let _ = writeln!(out, "utc_agent_backend_errors_total{{backend=\"{}\"}} {n}", backend.as_str());
+			let _ = writeln!(
+				out,
+				"utc_agent_backend_errors_total{{backend=\"{}\"}} {n}",
+				backend.as_str()
+			);
 		}
-		histogram(&mut out, "utc_agent_job_run_seconds", "Wall-clock run time of finished jobs.", &inner.run_seconds);
+		histogram(
+			&mut out,
+			"utc_agent_job_run_seconds",
+			"Wall-clock run time of finished jobs.",
+			&inner.run_seconds,
+		);
 		histogram(
 			&mut out,
 			"utc_agent_job_start_latency_seconds",
@@ -103,7 +128,12 @@ impl Metrics {
 	}
 }
 
-fn histogram(out: &mut String, name: &str, help: &str, by_backend: &BTreeMap<BackendKind, Histogram>) {
+fn histogram(
+	out: &mut String,
+	name: &str,
+	help: &str,
+	by_backend: &BTreeMap<BackendKind, Histogram>,
+) {
 	let _ = writeln!(out, "# HELP {name} {help}");
 	let _ = writeln!(out, "# TYPE {name} histogram");
 	for backend in BackendKind::ALL {
@@ -133,9 +163,13 @@ mod tests {
 		let text = metrics.render(&jobs, &up);
 		assert!(text.contains("utc_agent_jobs{backend=\"process\",state=\"completed\"} 2\n"));
 		assert!(text.contains("utc_agent_jobs{backend=\"slurm\",state=\"running\"} 0\n"));
-		assert!(text.contains("utc_agent_job_run_seconds_bucket{backend=\"process\",le=\"0.025\"} 1\n"));
+		assert!(
+			text.contains("utc_agent_job_run_seconds_bucket{backend=\"process\",le=\"0.025\"} 1\n")
+		);
 		assert!(text.contains("utc_agent_job_run_seconds_bucket{backend=\"process\",le=\"5\"} 2\n"));
-		assert!(text.contains("utc_agent_job_run_seconds_bucket{backend=\"process\",le=\"+Inf\"} 2\n"));
+		assert!(
+			text.contains("utc_agent_job_run_seconds_bucket{backend=\"process\",le=\"+Inf\"} 2\n")
+		);
 		assert!(text.contains("utc_agent_job_run_seconds_sum{backend=\"process\"} 2.02\n"));
 		assert!(text.contains("utc_agent_backend_errors_total{backend=\"slurm\"} 1\n"));
 		assert!(text.contains("utc_agent_backend_up{backend=\"process\"} 1\n"));

@@ -39,16 +39,21 @@ pub fn load_or_create_token(path: &Path) -> Result<String, String> {
 					meta.permissions().mode() & 0o777
 				));
 			}
-			let token = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+			let token =
+				std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
 			let token = token.trim().to_string();
 			if token.len() < 16 {
-				return Err(format!("token file {} holds fewer than 16 characters", path.display()));
+				return Err(format!(
+					"token file {} holds fewer than 16 characters",
+					path.display()
+				));
 			}
 			Ok(token)
-		},
+		}
 		Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
 			if let Some(parent) = path.parent() {
-				std::fs::create_dir_all(parent).map_err(|e| format!("{}: {e}", parent.display()))?;
+				std::fs::create_dir_all(parent)
+					.map_err(|e| format!("{}: {e}", parent.display()))?;
 			}
 			let token = random_hex(32)?;
 			let mut file = std::fs::OpenOptions::new()
@@ -61,7 +66,7 @@ pub fn load_or_create_token(path: &Path) -> Result<String, String> {
 			file.sync_all().map_err(|e| e.to_string())?;
 			tracing::info!(path = %path.display(), "generated a new bearer token");
 			Ok(token)
-		},
+		}
 		Err(e) => Err(format!("{}: {e}", path.display())),
 	}
 }
@@ -76,7 +81,7 @@ fn instance(state_dir: &Path) -> Result<String, String> {
 			let id = random_hex(4)?;
 			std::fs::write(&path, &id).map_err(|e| format!("{}: {e}", path.display()))?;
 			Ok(id)
-		},
+		}
 	}
 }
 
@@ -84,7 +89,8 @@ fn instance(state_dir: &Path) -> Result<String, String> {
 pub fn build(config: Config) -> Result<(Arc<Agent>, String), String> {
 	config.check()?;
 	let state_dir = &config.state_dir;
-	std::fs::create_dir_all(state_dir).map_err(|e| format!("state dir {}: {e}", state_dir.display()))?;
+	std::fs::create_dir_all(state_dir)
+		.map_err(|e| format!("state dir {}: {e}", state_dir.display()))?;
 	// Others may pass through (a Slurm job's user reaches its own folder) but not list.
 	set_mode(state_dir, 0o711)?;
 	let work_dir = state_dir.join("work");
@@ -102,10 +108,12 @@ pub fn build(config: Config) -> Result<(Arc<Agent>, String), String> {
 		backends.insert(BackendKind::Process, Arc::new(backend));
 	}
 	if config.backends.container {
-		backends.insert(BackendKind::Container, Arc::new(ContainerBackend::new(&config, &instance)));
+		backends
+			.insert(BackendKind::Container, Arc::new(ContainerBackend::new(&config, &instance)));
 	}
 	if config.backends.slurm {
-		let backend = SlurmBackend::new(&config, &instance).map_err(|e| format!("slurm backend: {e}"))?;
+		let backend = SlurmBackend::new(&config, &instance, &work_dir)
+			.map_err(|e| format!("slurm backend: {e}"))?;
 		backends.insert(BackendKind::Slurm, Arc::new(backend));
 	}
 	let agent = Agent::new(config, store, backends, work_dir).map_err(|e| e.to_string())?;
@@ -126,10 +134,11 @@ pub async fn serve(agent: Arc<Agent>, token: String) -> Result<(), String> {
 	println!("utc-agent listening on http://{local}");
 	axum::serve(listener, app)
 		.with_graceful_shutdown(async {
-			let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-				Ok(term) => term,
-				Err(_) => return std::future::pending().await,
-			};
+			let mut term =
+				match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+					Ok(term) => term,
+					Err(_) => return std::future::pending().await,
+				};
 			tokio::select! {
 				_ = term.recv() => {},
 				_ = tokio::signal::ctrl_c() => {},

@@ -50,13 +50,13 @@ pub enum StopCause {
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
 	#[error("job store: {0}")]
-	Db(#[from] redb::Error),
+	Db(Box<redb::Error>),
 	#[error("job store: a record does not decode: {0}")]
 	Decode(#[from] serde_json::Error),
 }
 
 fn db_err<E: Into<redb::Error>>(e: E) -> StoreError {
-	StoreError::Db(e.into())
+	StoreError::Db(Box::new(e.into()))
 }
 
 pub enum Inserted {
@@ -152,7 +152,8 @@ impl Store {
 		Ok(jobs)
 	}
 
-	pub fn len(&self) -> Result<u64, StoreError> {
+	/// How many jobs the store holds.
+	pub fn count(&self) -> Result<u64, StoreError> {
 		let txn = self.db.begin_read().map_err(db_err)?;
 		let table = txn.open_table(JOBS).map_err(db_err)?;
 		table.len().map_err(db_err)
@@ -162,7 +163,7 @@ impl Store {
 #[cfg(test)]
 pub(crate) mod tests {
 	use super::*;
-	use crate::job::{BackendKind, Resources, Usage, Workload};
+	use crate::job::{BackendKind, Resources, Workload};
 
 	pub(crate) fn record(job_id: &str) -> JobRecord {
 		JobRecord {
@@ -180,18 +181,7 @@ pub(crate) mod tests {
 				resources: Resources::default(),
 				network: false,
 			},
-			status: JobStatus {
-				job_id: job_id.into(),
-				state: JobState::Queued,
-				backend: BackendKind::Process,
-				accepted_at_ms: 1,
-				started_at_ms: None,
-				finished_at_ms: None,
-				exit_code: None,
-				reason: None,
-				usage: Usage::default(),
-				result_hash: None,
-			},
+			status: JobStatus::accepted(job_id, BackendKind::Process, 1),
 			launch: Launch::NotLaunched,
 			stop: None,
 			stop_sent: false,
@@ -220,7 +210,7 @@ pub(crate) mod tests {
 		}
 		let store = Store::open(&path).unwrap();
 		assert_eq!(store.get("1").unwrap().unwrap().status.state, JobState::Running);
-		assert_eq!(store.len().unwrap(), 1);
+		assert_eq!(store.count().unwrap(), 1);
 	}
 
 	#[test]
@@ -228,7 +218,7 @@ pub(crate) mod tests {
 		let dir = tempfile::tempdir().unwrap();
 		let store = Store::open(&dir.path().join("jobs.redb")).unwrap();
 		assert!(store.update("9", |_| true).unwrap().is_none());
-		assert_eq!(store.len().unwrap(), 0);
+		assert_eq!(store.count().unwrap(), 0);
 	}
 
 	#[test]
@@ -247,8 +237,12 @@ pub(crate) mod tests {
 			})
 			.unwrap();
 		assert_eq!(store.get("2").unwrap().unwrap().status.state, JobState::Queued);
-		let ids: Vec<_> =
-			store.list(Some(JobState::Queued)).unwrap().into_iter().map(|r| r.request.job_id).collect();
+		let ids: Vec<_> = store
+			.list(Some(JobState::Queued))
+			.unwrap()
+			.into_iter()
+			.map(|r| r.request.job_id)
+			.collect();
 		assert_eq!(ids, ["1", "2", "3"]);
 		assert!(store.list(Some(JobState::Running)).unwrap().is_empty());
 	}
@@ -276,7 +270,11 @@ pub(crate) mod tests {
 		let path = dir.path().join("jobs.redb");
 		for round in 0..3u64 {
 			let mut child = std::process::Command::new(std::env::current_exe().unwrap())
-				.args(["--exact", "store::tests::a_killed_writer_loses_no_acknowledged_job", "--nocapture"])
+				.args([
+					"--exact",
+					"store::tests::a_killed_writer_loses_no_acknowledged_job",
+					"--nocapture",
+				])
 				.env("UTC_AGENT_STORE_CRASH_CHILD", &path)
 				.stdout(std::process::Stdio::piped())
 				.spawn()
@@ -291,7 +289,8 @@ pub(crate) mod tests {
 			assert!(!acked.is_empty(), "the writer acknowledged nothing in round {round}");
 			let store = Store::open(&path).unwrap();
 			for id in &acked {
-				let r = store.get(&id.to_string()).unwrap().unwrap_or_else(|| panic!("job {id} lost"));
+				let r =
+					store.get(&id.to_string()).unwrap().unwrap_or_else(|| panic!("job {id} lost"));
 				assert_eq!(r.status.state, JobState::Running, "job {id} lost its update");
 			}
 		}

@@ -63,7 +63,8 @@ impl Agent {
 	}
 
 	pub fn check_health(&self) {
-		let results: BTreeMap<_, _> = self.backends.iter().map(|(kind, b)| (*kind, b.health())).collect();
+		let results: BTreeMap<_, _> =
+			self.backends.iter().map(|(kind, b)| (*kind, b.health())).collect();
 		for (kind, result) in &results {
 			if let Err(e) = result {
 				tracing::warn!(backend = kind.as_str(), "backend unavailable: {e}");
@@ -135,7 +136,12 @@ impl Agent {
 	}
 
 	/// Ends a job that never reached its engine.
-	pub fn finish_unlaunched(&self, job_id: &str, state: JobState, reason: String) -> Result<(), StoreError> {
+	pub fn finish_unlaunched(
+		&self,
+		job_id: &str,
+		state: JobState,
+		reason: String,
+	) -> Result<(), StoreError> {
 		self.finish(job_id, |record| {
 			record.status.state = state;
 			record.status.reason = Some(reason);
@@ -165,7 +171,7 @@ impl Agent {
 				Err(e) => {
 					tracing::warn!(job = %record.request.job_id, "cannot look the job up: {e}; retrying later");
 					continue;
-				},
+				}
 			};
 			tracing::info!(job = %record.request.job_id, ?launch, "recovered a job handed over before the restart");
 			self.store.update(&record.request.job_id, |r| {
@@ -181,7 +187,8 @@ impl Agent {
 pub async fn run(agent: Arc<Agent>) {
 	{
 		let agent = agent.clone();
-		if let Err(e) = tokio::task::spawn_blocking(move || agent.recover()).await.unwrap_or(Ok(())) {
+		if let Err(e) = tokio::task::spawn_blocking(move || agent.recover()).await.unwrap_or(Ok(()))
+		{
 			tracing::error!("recovery: {e}");
 		}
 	}
@@ -220,37 +227,34 @@ async fn tick(agent: &Arc<Agent>) -> Result<(), StoreError> {
 		match agent.store.get(&id)? {
 			Some(record) if !record.status.state.is_final() => records.push(record),
 			Some(record) => agent.untrack(&record),
-			None => {},
+			None => {}
 		}
 	}
 
 	// Deadlines and cancels: decide, commit, then tell the engine.
 	let now = now_ms();
-	for record in &records {
-		let overdue = record.status.started_at_ms.is_some_and(|s| now >= s.saturating_add(record.request.max_duration_ms));
+	for record in records.iter_mut() {
+		let overdue = record
+			.status
+			.started_at_ms
+			.is_some_and(|s| now >= s.saturating_add(record.request.max_duration_ms));
 		if record.stop.is_none() && overdue {
-			agent.store.update(&record.request.job_id, |r| {
+			let updated = agent.store.update(&record.request.job_id, |r| {
 				r.stop.get_or_insert(StopCause::Timeout);
 				true
 			})?;
-		}
-	}
-	let mut records: Vec<JobRecord> = {
-		let mut fresh = Vec::with_capacity(records.len());
-		for record in records {
-			if let Some(r) = agent.store.get(&record.request.job_id)? {
-				fresh.push(r);
+			if let Some(updated) = updated {
+				*record = updated;
 			}
 		}
-		fresh
-	};
+	}
 	for record in records.iter_mut().filter(|r| r.stop.is_some() && !r.stop_sent) {
 		match (&record.launch, agent.backends.get(&record.status.backend)) {
 			(Launch::NotLaunched, _) => {
 				let (state, reason) = stop_state(record.stop);
 				agent.finish_unlaunched(&record.request.job_id, state, reason)?;
 				record.status.state = state;
-			},
+			}
 			(Launch::Launched(handle), Some(backend)) => {
 				let (backend, handle) = (backend.clone(), handle.clone());
 				match blocking(move || backend.cancel(&handle)).await {
@@ -259,14 +263,14 @@ async fn tick(agent: &Arc<Agent>) -> Result<(), StoreError> {
 							r.stop_sent = true;
 							true
 						})?;
-					},
+					}
 					Err(e) => {
 						agent.metrics.backend_error(record.status.backend);
 						tracing::warn!(job = %record.request.job_id, "cannot stop the job: {e}");
-					},
+					}
 				}
-			},
-			_ => {},
+			}
+			_ => {}
 		}
 	}
 
@@ -274,15 +278,20 @@ async fn tick(agent: &Arc<Agent>) -> Result<(), StoreError> {
 	let mut by_backend: BTreeMap<BackendKind, Vec<(JobRequest, Handle)>> = BTreeMap::new();
 	for record in records.iter().filter(|r| !r.status.state.is_final()) {
 		if let Launch::Launched(handle) = &record.launch {
-			by_backend.entry(record.status.backend).or_default().push((record.request.clone(), handle.clone()));
+			by_backend
+				.entry(record.status.backend)
+				.or_default()
+				.push((record.request.clone(), handle.clone()));
 		}
 	}
 	for (kind, jobs) in by_backend {
 		let Some(backend) = agent.backends.get(&kind).cloned() else { continue };
 		let work_dir = agent.work_dir.clone();
 		let (jobs, results) = blocking(move || {
-			let dirs: Vec<JobDir> = jobs.iter().map(|(job, _)| JobDir::new(&work_dir, &job.job_id)).collect();
-			let refs: Vec<_> = jobs.iter().zip(&dirs).map(|((job, handle), dir)| (job, handle, dir)).collect();
+			let dirs: Vec<JobDir> =
+				jobs.iter().map(|(job, _)| JobDir::new(&work_dir, &job.job_id)).collect();
+			let refs: Vec<_> =
+				jobs.iter().zip(&dirs).map(|((job, handle), dir)| (job, handle, dir)).collect();
 			let results = backend.poll(&refs);
 			(jobs, results)
 		})
@@ -293,7 +302,7 @@ async fn tick(agent: &Arc<Agent>) -> Result<(), StoreError> {
 				Err(e) => {
 					agent.metrics.backend_error(kind);
 					tracing::warn!(job = %job.job_id, backend = kind.as_str(), "poll failed: {e}");
-				},
+				}
 			}
 		}
 	}
@@ -308,7 +317,12 @@ fn stop_state(stop: Option<StopCause>) -> (JobState, String) {
 	}
 }
 
-fn apply_progress(agent: &Agent, kind: BackendKind, job: &JobRequest, progress: Progress) -> Result<(), StoreError> {
+fn apply_progress(
+	agent: &Agent,
+	kind: BackendKind,
+	job: &JobRequest,
+	progress: Progress,
+) -> Result<(), StoreError> {
 	match progress {
 		Progress::Queued => Ok(()),
 		Progress::Running { started_at_ms } => {
@@ -326,7 +340,7 @@ fn apply_progress(agent: &Agent, kind: BackendKind, job: &JobRequest, progress: 
 				agent.metrics.observe_start_latency(kind, latency);
 			}
 			Ok(())
-		},
+		}
 		Progress::Finished(outcome) => {
 			let mut latency = None;
 			agent.finish(&job.job_id, |r| {
@@ -341,7 +355,7 @@ fn apply_progress(agent: &Agent, kind: BackendKind, job: &JobRequest, progress: 
 				agent.metrics.observe_start_latency(kind, latency);
 			}
 			Ok(())
-		},
+		}
 	}
 }
 
@@ -350,10 +364,14 @@ fn settle(record: &mut JobRecord, outcome: Outcome) {
 	let Outcome { started_at_ms, finished_at_ms, exit_code, end, usage, result_hash } = outcome;
 	let (state, reason) = match (record.stop, end) {
 		(Some(StopCause::Cancelled), _) => (JobState::Cancelled, Some("cancelled".to_string())),
-		(Some(StopCause::Timeout), _) | (None, End::TimedOut) => (JobState::Failed, Some("timeout".to_string())),
+		(Some(StopCause::Timeout), _) | (None, End::TimedOut) => {
+			(JobState::Failed, Some("timeout".to_string()))
+		}
 		(None, End::Exited) if exit_code == Some(0) => (JobState::Completed, None),
 		(None, End::Exited) => (JobState::Failed, Some("exit".to_string())),
-		(None, End::Stopped) => (JobState::Failed, Some("killed: stopped by the engine".to_string())),
+		(None, End::Stopped) => {
+			(JobState::Failed, Some("killed: stopped by the engine".to_string()))
+		}
 		(None, End::Killed(reason)) => (JobState::Failed, Some(reason)),
 		(None, End::Backend(reason)) => (JobState::Failed, Some(format!("backend: {reason}"))),
 	};
@@ -377,13 +395,20 @@ async fn launch_queued(agent: &Arc<Agent>, records: &[JobRecord]) -> Result<(), 
 		};
 		let busy = records
 			.iter()
-			.filter(|r| r.status.backend == *kind && !r.status.state.is_final() && r.launch != Launch::NotLaunched)
+			.filter(|r| {
+				r.status.backend == *kind
+					&& !r.status.state.is_final()
+					&& r.launch != Launch::NotLaunched
+			})
 			.count();
 		room.insert(*kind, cap.saturating_sub(busy));
 	}
 	let mut launches = Vec::new();
 	for record in records {
-		if record.launch != Launch::NotLaunched || record.stop.is_some() || record.status.state.is_final() {
+		if record.launch != Launch::NotLaunched
+			|| record.stop.is_some()
+			|| record.status.state.is_final()
+		{
 			continue;
 		}
 		let Some(slots) = room.get_mut(&record.status.backend) else { continue };
@@ -429,12 +454,12 @@ fn launch(agent: &Agent, kind: BackendKind, job: &JobRequest) -> Result<(), Stor
 				true
 			})?;
 			Ok(())
-		},
+		}
 		Err(e) => {
 			agent.metrics.backend_error(kind);
 			tracing::warn!(job = %job.job_id, backend = kind.as_str(), "launch failed: {e}");
 			agent.finish_unlaunched(&job.job_id, JobState::Failed, format!("backend: {e}"))
-		},
+		}
 	}
 }
 
@@ -450,8 +475,12 @@ fn prepare(agent: &Agent, job: &JobRequest, dir: &JobDir) -> Result<(), String> 
 		std::fs::set_permissions(&dir.root, std::fs::Permissions::from_mode(0o700)).map_err(io)?;
 	}
 	if let Some(input) = &job.input {
-		crate::input::fetch(input, &dir.input(), agent.config.limits.max_input_mb.saturating_mul(1024 * 1024))
-			.map_err(|e| format!("rejected: input: {e}"))?;
+		crate::input::fetch(
+			input,
+			&dir.input(),
+			agent.config.limits.max_input_mb.saturating_mul(1024 * 1024),
+		)
+		.map_err(|e| format!("rejected: input: {e}"))?;
 	}
 	Ok(())
 }

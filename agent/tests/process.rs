@@ -23,7 +23,8 @@ fn a_command_that_succeeds_reports_its_output_hash_and_usage() {
 	assert!(usage["wall_ms"].as_u64().unwrap() > 0, "{done}");
 	assert!(usage["cpu_ms"].as_u64().unwrap() > 0, "a busy loop used no CPU time: {done}");
 	assert!(usage["cpu_ms"].as_u64().unwrap() <= usage["wall_ms"].as_u64().unwrap() + 50, "{done}");
-	let (start, end) = (done["started_at_ms"].as_u64().unwrap(), done["finished_at_ms"].as_u64().unwrap());
+	let (start, end) =
+		(done["started_at_ms"].as_u64().unwrap(), done["finished_at_ms"].as_u64().unwrap());
 	assert!(done["accepted_at_ms"].as_u64().unwrap() <= start && start <= end);
 }
 
@@ -129,18 +130,23 @@ fn the_api_authenticates_every_route_but_health() {
 	assert_eq!(health["status"], "ok");
 	assert_eq!(health["backends"]["process"], "ready");
 	assert_eq!(health["backends"]["container"], "disabled");
-	for (method, path) in [("GET", "/v1/jobs"), ("GET", "/v1/jobs/1"), ("DELETE", "/v1/jobs/1"), ("GET", "/metrics")] {
+	for (method, path) in
+		[("GET", "/v1/jobs"), ("GET", "/v1/jobs/1"), ("DELETE", "/v1/jobs/1"), ("GET", "/metrics")]
+	{
 		let (status, body) = agent.request_as(method, path, None, None);
 		assert_eq!(status, 401, "{method} {path} without a token: {body}");
 		assert_eq!(body["error"], "unauthorized");
 		let (status, _) = agent.request_as(method, path, None, Some("not-the-token"));
 		assert_eq!(status, 401, "{method} {path} with a wrong token");
 	}
-	let (status, _) = agent.request_as("POST", "/v1/jobs", Some(&job("1", 1000, sh("true"))), Some("x"));
+	let (status, _) =
+		agent.request_as("POST", "/v1/jobs", Some(&job("1", 1000, sh("true"))), Some("x"));
 	assert_eq!(status, 401);
 	let (_, all) = agent.request("GET", "/v1/jobs", None);
 	assert_eq!(all, json!([]), "a refused request created a job");
-	let mode = std::os::unix::fs::PermissionsExt::mode(&std::fs::metadata(agent.state_dir.join("token")).unwrap().permissions());
+	let mode = std::os::unix::fs::PermissionsExt::mode(
+		&std::fs::metadata(agent.state_dir.join("token")).unwrap().permissions(),
+	);
 	assert_eq!(mode & 0o777, 0o600);
 }
 
@@ -150,15 +156,51 @@ fn bad_requests_get_a_reason_and_change_nothing() {
 	let cases = [
 		(r#"{"job_id": "1", "class": 0,"#, 400, "malformed_json"),
 		(r#"[1, 2]"#, 422, "invalid_job"),
-		(r#"{"job_id":"1","class":0,"units":"1","max_duration_ms":1000,"workload":{"kind":"vm","image":"x"}}"#, 422, "unknown_workload_kind"),
-		(r#"{"job_id":"1","class":0,"units":"1","max_duration_ms":1000,"workload":{"kind":"batch","script":"true"}}"#, 422, "backend_disabled"),
-		(r#"{"job_id":"1","class":0,"units":"1","max_duration_ms":1000,"workload":{"kind":"container","image":"localhost/busybox:local"}}"#, 422, "backend_disabled"),
-		(r#"{"job_id":"1","class":0,"units":"1","max_duration_ms":600001,"workload":{"kind":"command","program":"/bin/true"}}"#, 422, "limit_exceeded"),
-		(r#"{"job_id":"1","class":0,"units":"1","max_duration_ms":1000,"resources":{"gpus":0,"memory_mb":4096},"workload":{"kind":"command","program":"/bin/true"}}"#, 422, "limit_exceeded"),
-		(r#"{"job_id":"1","class":0,"units":"1","max_duration_ms":1000,"resources":{"gpus":1},"workload":{"kind":"command","program":"/bin/true"}}"#, 422, "limit_exceeded"),
-		(r#"{"job_id":"1","class":0,"units":"1","max_duration_ms":1000,"network":true,"workload":{"kind":"command","program":"/bin/true"}}"#, 422, "network_not_allowed"),
-		(r#"{"job_id":"x1","class":0,"units":"1","max_duration_ms":1000,"workload":{"kind":"command","program":"/bin/true"}}"#, 422, "invalid_job"),
-		(r#"{"job_id":"1","class":0,"units":"1","max_duration_ms":1000,"workload":{"kind":"command","program":"/bin/true"},"input":{"url":"file:///etc/shadow","hash":"0x00"}}"#, 422, "invalid_job"),
+		(
+			r#"{"job_id":"1","class":0,"units":"1","max_duration_ms":1000,"workload":{"kind":"vm","image":"x"}}"#,
+			422,
+			"unknown_workload_kind",
+		),
+		(
+			r#"{"job_id":"1","class":0,"units":"1","max_duration_ms":1000,"workload":{"kind":"batch","script":"true"}}"#,
+			422,
+			"backend_disabled",
+		),
+		(
+			r#"{"job_id":"1","class":0,"units":"1","max_duration_ms":1000,"workload":{"kind":"container","image":"localhost/busybox:local"}}"#,
+			422,
+			"backend_disabled",
+		),
+		(
+			r#"{"job_id":"1","class":0,"units":"1","max_duration_ms":600001,"workload":{"kind":"command","program":"/bin/true"}}"#,
+			422,
+			"limit_exceeded",
+		),
+		(
+			r#"{"job_id":"1","class":0,"units":"1","max_duration_ms":1000,"resources":{"gpus":0,"memory_mb":4096},"workload":{"kind":"command","program":"/bin/true"}}"#,
+			422,
+			"limit_exceeded",
+		),
+		(
+			r#"{"job_id":"1","class":0,"units":"1","max_duration_ms":1000,"resources":{"gpus":1},"workload":{"kind":"command","program":"/bin/true"}}"#,
+			422,
+			"limit_exceeded",
+		),
+		(
+			r#"{"job_id":"1","class":0,"units":"1","max_duration_ms":1000,"network":true,"workload":{"kind":"command","program":"/bin/true"}}"#,
+			422,
+			"network_not_allowed",
+		),
+		(
+			r#"{"job_id":"x1","class":0,"units":"1","max_duration_ms":1000,"workload":{"kind":"command","program":"/bin/true"}}"#,
+			422,
+			"invalid_job",
+		),
+		(
+			r#"{"job_id":"1","class":0,"units":"1","max_duration_ms":1000,"workload":{"kind":"command","program":"/bin/true"},"input":{"url":"file:///etc/shadow","hash":"0x00"}}"#,
+			422,
+			"invalid_job",
+		),
 	];
 	for (body, status, error) in cases {
 		let (got, reply) = agent.raw_post("/v1/jobs", body);
@@ -191,7 +233,11 @@ fn posting_a_known_job_is_idempotent_and_another_body_conflicts() {
 	assert_eq!((status, reply["error"].clone()), (409, json!("conflict")));
 	let done = agent.wait_final("11", T);
 	assert_eq!(done["state"], "completed");
-	assert_eq!(std::fs::read_to_string(agent.job_dir("11").join("out/runs")).unwrap(), "once\n", "ran twice");
+	assert_eq!(
+		std::fs::read_to_string(agent.job_dir("11").join("out/runs")).unwrap(),
+		"once\n",
+		"ran twice"
+	);
 	let (status, reply) = agent.request("DELETE", "/v1/jobs/11", None);
 	assert_eq!((status, reply["error"].clone()), (409, json!("already_finished")));
 	let (_, running) = agent.request("GET", "/v1/jobs?state=running", None);
@@ -213,7 +259,10 @@ fn metrics_count_jobs_by_state_and_backend() {
 	assert!(text.contains("utc_agent_jobs{backend=\"process\",state=\"completed\"} 1\n"), "{text}");
 	assert!(text.contains("utc_agent_jobs{backend=\"process\",state=\"failed\"} 1\n"), "{text}");
 	assert!(text.contains("utc_agent_job_run_seconds_count{backend=\"process\"} 2\n"), "{text}");
-	assert!(text.contains("utc_agent_job_start_latency_seconds_count{backend=\"process\"} 2\n"), "{text}");
+	assert!(
+		text.contains("utc_agent_job_start_latency_seconds_count{backend=\"process\"} 2\n"),
+		"{text}"
+	);
 	assert!(text.contains("utc_agent_backend_up{backend=\"process\"} 1\n"), "{text}");
 
 	let status = std::process::Command::new(env!("CARGO_BIN_EXE_utc-agent"))
@@ -224,7 +273,10 @@ fn metrics_count_jobs_by_state_and_backend() {
 	let table = String::from_utf8_lossy(&status.stdout);
 	assert!(status.status.success(), "{table}");
 	assert!(table.lines().any(|l| l.starts_with("12 ") && l.contains("completed")), "{table}");
-	assert!(table.lines().any(|l| l.starts_with("13 ") && l.contains("failed") && l.contains("exit")), "{table}");
+	assert!(
+		table.lines().any(|l| l.starts_with("13 ") && l.contains("failed") && l.contains("exit")),
+		"{table}"
+	);
 }
 
 #[test]
@@ -245,7 +297,10 @@ fn an_input_is_fetched_checked_and_given_read_only() {
 	agent.submit(&bad);
 	let refused = agent.wait_final("15", T);
 	assert_eq!(refused["state"], "failed");
-	assert!(refused["reason"].as_str().unwrap().starts_with("rejected: input: hash mismatch"), "{refused}");
+	assert!(
+		refused["reason"].as_str().unwrap().starts_with("rejected: input: hash mismatch"),
+		"{refused}"
+	);
 	assert_eq!(refused["started_at_ms"], serde_json::Value::Null);
 }
 

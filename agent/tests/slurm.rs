@@ -36,7 +36,11 @@ fn a_failing_batch_job_reports_its_exit_code() {
 	let agent = agent();
 	agent.submit(&job("2", 30_000, batch("echo no >&2\nexit 3")));
 	let done = agent.wait_final("2", T);
-	assert_eq!((done["state"].clone(), done["reason"].clone(), done["exit_code"].clone()), (json!("failed"), json!("exit"), json!(3)), "{done}");
+	assert_eq!(
+		(done["state"].clone(), done["reason"].clone(), done["exit_code"].clone()),
+		(json!("failed"), json!("exit"), json!(3)),
+		"{done}"
+	);
 	assert_eq!(std::fs::read_to_string(agent.job_dir("2").join("stderr")).unwrap(), "no\n");
 }
 
@@ -45,9 +49,16 @@ fn a_batch_job_past_its_limit_is_killed_to_the_second() {
 	let agent = agent();
 	agent.submit(&job("3", 2_000, batch("sleep 60")));
 	let done = agent.wait_final("3", T);
-	assert_eq!((done["state"].clone(), done["reason"].clone()), (json!("failed"), json!("timeout")), "{done}");
+	assert_eq!(
+		(done["state"].clone(), done["reason"].clone()),
+		(json!("failed"), json!("timeout")),
+		"{done}"
+	);
 	let wall = done["usage"]["wall_ms"].as_u64().unwrap();
-	assert!((2_000..6_000).contains(&wall), "killed after {wall} ms (Slurm's own limit is whole minutes)");
+	assert!(
+		(2_000..6_000).contains(&wall),
+		"killed after {wall} ms (Slurm's own limit is whole minutes)"
+	);
 }
 
 #[test]
@@ -77,11 +88,18 @@ fn a_restarted_agent_finds_its_slurm_job_by_id() {
 #[test]
 fn a_command_of_a_slurm_class_runs_as_a_batch_job_as_an_unprivileged_user() {
 	let agent = agent();
-	let mut body = job("6", 30_000, json!({"kind": "command", "program": "/bin/sh", "args": ["-c", "id -un; echo \"$X\"; cat \"$0\" 2>/dev/null || echo no-token", agent.state_dir.join("token").to_string_lossy()], "env": {"X": "it's"}}));
+	let mut body = job(
+		"6",
+		30_000,
+		json!({"kind": "command", "program": "/bin/sh", "args": ["-c", "id -un; echo \"$X\"; cat \"$0\" 2>/dev/null || echo no-token", agent.state_dir.join("token").to_string_lossy()], "env": {"X": "it's"}}),
+	);
 	body["class"] = json!(9);
 	agent.submit(&body);
 	let done = agent.wait_final("6", T);
 	assert_eq!(done["state"], "completed", "{done}\n{}", agent.log());
 	assert_eq!(done["backend"], "slurm");
-	assert_eq!(std::fs::read_to_string(agent.job_dir("6").join("stdout")).unwrap(), "nobody\nit's\nno-token\n");
+	assert_eq!(
+		std::fs::read_to_string(agent.job_dir("6").join("stdout")).unwrap(),
+		"nobody\nit's\nno-token\n"
+	);
 }

@@ -7,7 +7,9 @@
 //! one is inspected once, its stdout read back (`podman logs`, stdout only),
 //! hashed with its output folder, written to `result.json`, then removed.
 
-use super::{run_tool, write_atomically, Backend, BackendError, End, Handle, JobDir, Outcome, Progress};
+use super::{
+	run_tool, write_atomically, Backend, BackendError, End, Handle, JobDir, Outcome, Progress,
+};
 use crate::{
 	config::Config,
 	job::{now_ms, BackendKind, JobRequest, Usage, Workload},
@@ -27,6 +29,7 @@ pub struct ContainerBackend {
 	default_memory_mb: u64,
 	instance: String,
 	config: Config,
+	started: std::sync::Mutex<HashMap<String, u64>>,
 }
 
 /// A finished container's record, kept in its job folder once it is removed.
@@ -50,6 +53,7 @@ impl ContainerBackend {
 			default_memory_mb: config.limits.default_memory_mb,
 			instance: instance.to_string(),
 			config: config.clone(),
+			started: Default::default(),
 		}
 	}
 
@@ -77,8 +81,7 @@ impl ContainerBackend {
 		std::fs::read_to_string(v2)
 			.ok()
 			.and_then(|stat| {
-				stat.lines()
-					.find_map(|l| l.strip_prefix("usage_usec ")?.trim().parse::<u64>().ok())
+				stat.lines().find_map(|l| l.strip_prefix("usage_usec ")?.trim().parse::<u64>().ok())
 			})
 			.map(|us| us / 1000)
 			.unwrap_or(0)
@@ -116,7 +119,12 @@ impl ContainerBackend {
 		};
 		let exit_code: i32 = exit_code.parse().unwrap_or(-1);
 		let started: Option<u64> = started.parse::<i64>().ok().filter(|t| *t > 0).map(|t| t as u64);
-		let finished: u64 = finished.parse::<i64>().ok().filter(|t| *t > 0).map(|t| t as u64).unwrap_or_else(now_ms);
+		let finished: u64 = finished
+			.parse::<i64>()
+			.ok()
+			.filter(|t| *t > 0)
+			.map(|t| t as u64)
+			.unwrap_or_else(now_ms);
 		// stdout only: podman logs passes the container's stderr to its own stderr.
 		let logs = std::process::Command::new(&self.podman)
 			.args(["logs", id])
@@ -142,14 +150,21 @@ impl ContainerBackend {
 			result_hash,
 			error,
 		};
-		write_atomically(&dir.file("result.json"), &serde_json::to_vec(&result).map_err(std::io::Error::from)?)?;
+		write_atomically(
+			&dir.file("result.json"),
+			&serde_json::to_vec(&result).map_err(std::io::Error::from)?,
+		)?;
 		self.podman(&["rm", "--force", id])?;
 		self.remove_cgroups(&job.job_id);
+		if let Ok(mut started) = self.started.lock() {
+			started.remove(id);
+		}
 		Ok(())
 	}
 
 	fn read_result(&self, job: &JobRequest, dir: &JobDir) -> Option<Outcome> {
-		let result: ContainerResult = serde_json::from_slice(&std::fs::read(dir.file("result.json")).ok()?).ok()?;
+		let result: ContainerResult =
+			serde_json::from_slice(&std::fs::read(dir.file("result.json")).ok()?).ok()?;
 		let limit = job.max_duration_ms;
 		let end = if let Some(error) = result.error {
 			End::Backend(error)
@@ -173,9 +188,17 @@ impl ContainerBackend {
 		})
 	}
 
+	/// When a running container started: asked of podman once, then remembered.
 	fn started_ms(&self, id: &str) -> Option<u64> {
-		let out = self.podman(&["container", "inspect", "--format", "{{.State.StartedAt.UnixMilli}}", id]).ok()?;
-		out.trim().parse::<i64>().ok().filter(|t| *t > 0).map(|t| t as u64)
+		if let Some(started) = self.started.lock().ok()?.get(id) {
+			return Some(*started);
+		}
+		let out = self
+			.podman(&["container", "inspect", "--format", "{{.State.StartedAt.UnixMilli}}", id])
+			.ok()?;
+		let started = out.trim().parse::<i64>().ok().filter(|t| *t > 0).map(|t| t as u64)?;
+		self.started.lock().ok()?.insert(id.to_string(), started);
+		Some(started)
 	}
 }
 
@@ -192,7 +215,9 @@ impl Backend for ContainerBackend {
 
 	fn submit(&self, job: &JobRequest, dir: &JobDir) -> Result<Handle, BackendError> {
 		let Workload::Container { image, args, env } = &job.workload else {
-			return Err(BackendError::Engine("the container backend runs `container` workloads only".into()));
+			return Err(BackendError::Engine(
+				"the container backend runs `container` workloads only".into(),
+			));
 		};
 		let memory_mb = job.resources.memory_mb.unwrap_or(self.default_memory_mb);
 		let network = job.network && self.config.class_policy(job.class).network;
@@ -250,14 +275,27 @@ impl Backend for ContainerBackend {
 		Ok(Handle::Container { id })
 	}
 
-	fn poll(&self, jobs: &[(&JobRequest, &Handle, &JobDir)]) -> Vec<Result<Progress, BackendError>> {
-		let listed = self.podman(&["ps", "--all", "--no-trunc", "--filter", &format!("label={LABEL}"), "--format", "json"]);
+	fn poll(
+		&self,
+		jobs: &[(&JobRequest, &Handle, &JobDir)],
+	) -> Vec<Result<Progress, BackendError>> {
+		let listed = self.podman(&[
+			"ps",
+			"--all",
+			"--no-trunc",
+			"--filter",
+			&format!("label={LABEL}"),
+			"--format",
+			"json",
+		]);
 		let states: Result<HashMap<String, String>, BackendError> = listed.and_then(|json| {
 			let rows: Vec<serde_json::Value> = serde_json::from_str(&json)
 				.map_err(|e| BackendError::Engine(format!("podman ps: {e}")))?;
 			Ok(rows
 				.iter()
-				.filter_map(|row| Some((row["Id"].as_str()?.to_string(), row["State"].as_str()?.to_string())))
+				.filter_map(|row| {
+					Some((row["Id"].as_str()?.to_string(), row["State"].as_str()?.to_string()))
+				})
 				.collect())
 		});
 		jobs.iter()
@@ -276,19 +314,15 @@ impl Backend for ContainerBackend {
 						.unwrap_or(Progress::Queued)),
 					Some("exited") | Some("stopped") => {
 						self.finish(job, id, dir)?;
-						self.read_result(job, dir)
-							.map(Progress::Finished)
-							.ok_or_else(|| BackendError::Engine("container result unreadable".into()))
-					},
+						self.read_result(job, dir).map(Progress::Finished).ok_or_else(|| {
+							BackendError::Engine("container result unreadable".into())
+						})
+					}
 					Some(_) => Ok(Progress::Queued),
-					None => Ok(Progress::Finished(Outcome {
-						started_at_ms: None,
-						finished_at_ms: now_ms(),
-						exit_code: None,
-						end: End::Backend(format!("container {} vanished", &id[..12.min(id.len())])),
-						usage: Usage::default(),
-						result_hash: None,
-					})),
+					None => Ok(Progress::Finished(Outcome::without_result(
+						None,
+						End::Backend(format!("container {} vanished", &id[..12.min(id.len())])),
+					))),
 				}
 			})
 			.collect()
@@ -306,7 +340,8 @@ impl Backend for ContainerBackend {
 	}
 
 	fn recover(&self, job: &JobRequest, _dir: &JobDir) -> Result<Option<Handle>, BackendError> {
-		match self.podman(&["container", "inspect", "--format", "{{.Id}}", &self.name(&job.job_id)]) {
+		match self.podman(&["container", "inspect", "--format", "{{.Id}}", &self.name(&job.job_id)])
+		{
 			Ok(id) => Ok(Some(Handle::Container { id: id.trim().to_string() })),
 			Err(BackendError::Engine(e)) if e.contains("no such") => Ok(None),
 			Err(e) => Err(e),

@@ -45,6 +45,20 @@ pub struct Outcome {
 	pub result_hash: Option<String>,
 }
 
+impl Outcome {
+	/// A job that ended now without leaving a result (no exit status, no usage).
+	pub fn without_result(started_at_ms: Option<u64>, end: End) -> Outcome {
+		Outcome {
+			started_at_ms,
+			finished_at_ms: crate::job::now_ms(),
+			exit_code: None,
+			end,
+			usage: Usage::default(),
+			result_hash: None,
+		}
+	}
+}
+
 /// Why a job ended, as the backend saw it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum End {
@@ -111,7 +125,8 @@ pub trait Backend: Send + Sync {
 
 	/// Where each launched job is; one engine query for all of them where the
 	/// engine allows it.
-	fn poll(&self, jobs: &[(&JobRequest, &Handle, &JobDir)]) -> Vec<Result<Progress, BackendError>>;
+	fn poll(&self, jobs: &[(&JobRequest, &Handle, &JobDir)])
+		-> Vec<Result<Progress, BackendError>>;
 
 	/// Stops a job; its outcome is read by the next `poll`.
 	fn cancel(&self, handle: &Handle) -> Result<(), BackendError>;

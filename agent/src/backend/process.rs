@@ -8,8 +8,8 @@
 //! so a restarted agent finds the job by pid and start time and reads its result.
 
 use super::{
-	process_alive, process_start_ticks, write_atomically, Backend, BackendError, End, Handle, JobDir,
-	Outcome, Progress,
+	process_alive, process_start_ticks, write_atomically, Backend, BackendError, End, Handle,
+	JobDir, Outcome, Progress,
 };
 use crate::{
 	config::Config,
@@ -80,10 +80,13 @@ impl ProcessBackend {
 			match std::fs::symlink_metadata(&path) {
 				Ok(meta) if meta.file_type().is_symlink() => {
 					let target = std::fs::read_link(&path)?;
-					system.push((name.to_string(), SystemEntry::Link(target.to_string_lossy().into())));
-				},
+					system.push((
+						name.to_string(),
+						SystemEntry::Link(target.to_string_lossy().into()),
+					));
+				}
 				Ok(meta) if meta.is_dir() => system.push((name.to_string(), SystemEntry::Dir)),
-				_ => {},
+				_ => {}
 			}
 		}
 		Ok(ProcessBackend {
@@ -100,7 +103,9 @@ impl ProcessBackend {
 	/// `prlimit … bwrap … -- program args`: the whole command the supervisor runs.
 	fn sandbox_argv(&self, job: &JobRequest, dir: &JobDir) -> Result<Vec<String>, BackendError> {
 		let Workload::Command { program, args, env } = &job.workload else {
-			return Err(BackendError::Engine("the process backend runs `command` workloads only".into()));
+			return Err(BackendError::Engine(
+				"the process backend runs `command` workloads only".into(),
+			));
 		};
 		let memory_mb = job.resources.memory_mb.unwrap_or(self.limits.default_memory_mb);
 		let cores = std::thread::available_parallelism().map(|n| n.get() as u64).unwrap_or(1);
@@ -138,12 +143,17 @@ impl ProcessBackend {
 		);
 		for (name, entry) in &self.system {
 			match entry {
-				SystemEntry::Link(target) => argv.extend([s("--symlink"), target.clone(), format!("/{name}")]),
-				SystemEntry::Dir => argv.extend([s("--ro-bind"), format!("/{name}"), format!("/{name}")]),
+				SystemEntry::Link(target) => {
+					argv.extend([s("--symlink"), target.clone(), format!("/{name}")])
+				}
+				SystemEntry::Dir => {
+					argv.extend([s("--ro-bind"), format!("/{name}"), format!("/{name}")])
+				}
 			}
 		}
 		// Only what programs need of /etc: never the host's secrets.
-		let mut etc = vec!["/etc/alternatives", "/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/ld.so.conf.d"];
+		let mut etc =
+			vec!["/etc/alternatives", "/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/ld.so.conf.d"];
 		if network {
 			etc.extend([
 				"/etc/resolv.conf",
@@ -159,7 +169,11 @@ impl ProcessBackend {
 		argv.extend(["--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp", "--bind"].map(s));
 		argv.extend([dir.out().to_string_lossy().into_owned(), s("/out")]);
 		if job.input.is_some() {
-			argv.extend([s("--ro-bind"), dir.input().to_string_lossy().into_owned(), s("/in/input")]);
+			argv.extend([
+				s("--ro-bind"),
+				dir.input().to_string_lossy().into_owned(),
+				s("/in/input"),
+			]);
 		}
 		argv.extend(
 			[
@@ -222,7 +236,9 @@ impl ProcessBackend {
 
 fn signal_reason(signal: i32) -> String {
 	match signal {
-		libc_signal::SIGKILL => "killed: SIGKILL (memory or CPU limit, or killed by the host)".into(),
+		libc_signal::SIGKILL => {
+			"killed: SIGKILL (memory or CPU limit, or killed by the host)".into()
+		}
 		libc_signal::SIGXCPU => "killed: CPU time limit".into(),
 		libc_signal::SIGXFSZ => "killed: output size limit".into(),
 		libc_signal::SIGSEGV => "killed: SIGSEGV".into(),
@@ -247,8 +263,12 @@ impl Backend for ProcessBackend {
 		let out = Command::new(&self.bwrap)
 			.args(["--unshare-all", "--die-with-parent", "--ro-bind", "/usr", "/usr"])
 			.args(self.system.iter().flat_map(|(name, entry)| match entry {
-				SystemEntry::Link(target) => vec!["--symlink".to_string(), target.clone(), format!("/{name}")],
-				SystemEntry::Dir => vec!["--ro-bind".to_string(), format!("/{name}"), format!("/{name}")],
+				SystemEntry::Link(target) => {
+					vec!["--symlink".to_string(), target.clone(), format!("/{name}")]
+				}
+				SystemEntry::Dir => {
+					vec!["--ro-bind".to_string(), format!("/{name}"), format!("/{name}")]
+				}
 			}))
 			.args(["--", "/bin/true"])
 			.stdin(Stdio::null())
@@ -267,8 +287,12 @@ impl Backend for ProcessBackend {
 	}
 
 	fn submit(&self, job: &JobRequest, dir: &JobDir) -> Result<Handle, BackendError> {
-		let spec = SandboxSpec { argv: self.sandbox_argv(job, dir)?, timeout_ms: job.max_duration_ms };
-		write_atomically(&dir.file("sandbox.json"), &serde_json::to_vec(&spec).map_err(std::io::Error::from)?)?;
+		let spec =
+			SandboxSpec { argv: self.sandbox_argv(job, dir)?, timeout_ms: job.max_duration_ms };
+		write_atomically(
+			&dir.file("sandbox.json"),
+			&serde_json::to_vec(&spec).map_err(std::io::Error::from)?,
+		)?;
 		let log = std::fs::File::create(dir.file("sandbox.log"))?;
 		let child = {
 			use std::os::unix::process::CommandExt;
@@ -283,15 +307,19 @@ impl Backend for ProcessBackend {
 		};
 		let pid = child.id() as i32;
 		// Not reaped yet, so its /proc entry is there even if it already exited.
-		let start_ticks = process_start_ticks(pid)
-			.ok_or_else(|| BackendError::Engine(format!("the sandbox supervisor {pid} vanished")))?;
+		let start_ticks = process_start_ticks(pid).ok_or_else(|| {
+			BackendError::Engine(format!("the sandbox supervisor {pid} vanished"))
+		})?;
 		if let Ok(mut children) = self.children.lock() {
 			children.push(child);
 		}
 		Ok(Handle::Process { pid, start_ticks })
 	}
 
-	fn poll(&self, jobs: &[(&JobRequest, &Handle, &JobDir)]) -> Vec<Result<Progress, BackendError>> {
+	fn poll(
+		&self,
+		jobs: &[(&JobRequest, &Handle, &JobDir)],
+	) -> Vec<Result<Progress, BackendError>> {
 		self.reap();
 		jobs.iter()
 			.map(|(_, handle, dir)| {
@@ -311,13 +339,13 @@ impl Backend for ProcessBackend {
 					});
 				}
 				// It may have finished between the two reads.
-				Ok(Progress::Finished(Self::read_result(dir).unwrap_or_else(|| Outcome {
-					started_at_ms: None,
-					finished_at_ms: now_ms(),
-					exit_code: None,
-					end: End::Killed("killed: the sandbox's supervisor ended without a result".into()),
-					usage: Usage::default(),
-					result_hash: None,
+				Ok(Progress::Finished(Self::read_result(dir).unwrap_or_else(|| {
+					Outcome::without_result(
+						None,
+						End::Killed(
+							"killed: the sandbox's supervisor ended without a result".into(),
+						),
+					)
 				})))
 			})
 			.collect()
@@ -328,8 +356,13 @@ impl Backend for ProcessBackend {
 			return Err(BackendError::Engine("not a process job".into()));
 		};
 		if process_alive(*pid, *start_ticks) {
-			nix::sys::signal::kill(nix::unistd::Pid::from_raw(*pid), nix::sys::signal::Signal::SIGTERM)
-				.map_err(|e| BackendError::Engine(format!("cannot signal the sandbox supervisor: {e}")))?;
+			nix::sys::signal::kill(
+				nix::unistd::Pid::from_raw(*pid),
+				nix::sys::signal::Signal::SIGTERM,
+			)
+			.map_err(|e| {
+				BackendError::Engine(format!("cannot signal the sandbox supervisor: {e}"))
+			})?;
 		}
 		Ok(())
 	}
@@ -348,7 +381,7 @@ impl Backend for ProcessBackend {
 				Err(_) if waited < Duration::from_secs(2) => {
 					std::thread::sleep(Duration::from_millis(50));
 					waited += Duration::from_millis(50);
-				},
+				}
 				Err(_) => return Ok(None),
 			}
 		};
@@ -380,7 +413,7 @@ pub fn run_sandbox(job_dir: &Path) -> i32 {
 				let _ = write_atomically(&job_dir.join("result.json"), &bytes);
 			}
 			1
-		},
+		}
 	}
 }
 
@@ -412,7 +445,10 @@ fn supervise(job_dir: &Path) -> std::io::Result<()> {
 		.stdout(std::fs::File::create(dir.stdout())?)
 		.stderr(std::fs::File::create(dir.stderr())?)
 		.spawn()?;
-	write_atomically(&job_dir.join("started.json"), &serde_json::to_vec(&Started { started_at_ms })?)?;
+	write_atomically(
+		&job_dir.join("started.json"),
+		&serde_json::to_vec(&Started { started_at_ms })?,
+	)?;
 
 	let deadline = Duration::from_millis(spec.timeout_ms);
 	let mut end = "exited";
@@ -434,7 +470,8 @@ fn supervise(job_dir: &Path) -> std::io::Result<()> {
 	let wall_ms = started.elapsed().as_millis() as u64;
 	let cpu_ms = nix::sys::resource::getrusage(nix::sys::resource::UsageWho::RUSAGE_CHILDREN)
 		.map(|usage| {
-			let tv = |t: nix::sys::time::TimeVal| t.tv_sec() as u64 * 1000 + t.tv_usec() as u64 / 1000;
+			let tv =
+				|t: nix::sys::time::TimeVal| t.tv_sec() as u64 * 1000 + t.tv_usec() as u64 / 1000;
 			tv(usage.user_time()) + tv(usage.system_time())
 		})
 		.unwrap_or(0);

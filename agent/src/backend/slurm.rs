@@ -20,12 +20,13 @@ pub struct SlurmBackend {
 	slurm: SlurmConfig,
 	default_memory_mb: u64,
 	instance: String,
+	work_dir: std::path::PathBuf,
 	uid: nix::unistd::Uid,
 	gid: nix::unistd::Gid,
 }
 
 impl SlurmBackend {
-	pub fn new(config: &Config, instance: &str) -> Result<SlurmBackend, String> {
+	pub fn new(config: &Config, instance: &str, work_dir: &Path) -> Result<SlurmBackend, String> {
 		let user = nix::unistd::User::from_name(&config.slurm.user)
 			.map_err(|e| e.to_string())?
 			.ok_or_else(|| format!("slurm.user `{}` does not exist", config.slurm.user))?;
@@ -36,6 +37,7 @@ impl SlurmBackend {
 			slurm: config.slurm.clone(),
 			default_memory_mb: config.limits.default_memory_mb,
 			instance: instance.to_string(),
+			work_dir: work_dir.to_path_buf(),
 			uid: user.uid,
 			gid: group.gid,
 		})
@@ -50,16 +52,26 @@ impl SlurmBackend {
 	fn wrapper(&self, job: &JobRequest, dir: &JobDir) -> Result<String, BackendError> {
 		let run = match &job.workload {
 			Workload::Batch { script } => {
-				let script = if script.starts_with("#!") { script.clone() } else { format!("#!/bin/sh\n{script}") };
+				let script = if script.starts_with("#!") {
+					script.clone()
+				} else {
+					format!("#!/bin/sh\n{script}")
+				};
 				let path = dir.file("script");
 				std::fs::write(&path, script)?;
 				set_mode(&path, 0o755)?;
 				shell_quote(&path.to_string_lossy())
-			},
-			Workload::Command { program, args, .. } =>
-				std::iter::once(program).chain(args).map(|w| shell_quote(w)).collect::<Vec<_>>().join(" "),
-			Workload::Container { .. } =>
-				return Err(BackendError::Engine("the slurm backend runs `batch` and `command` workloads".into())),
+			}
+			Workload::Command { program, args, .. } => std::iter::once(program)
+				.chain(args)
+				.map(|w| shell_quote(w))
+				.collect::<Vec<_>>()
+				.join(" "),
+			Workload::Container { .. } => {
+				return Err(BackendError::Engine(
+					"the slurm backend runs `batch` and `command` workloads".into(),
+				))
+			}
 		};
 		let mut exports = vec![
 			"export PATH=/usr/local/bin:/usr/bin:/bin".to_string(),
@@ -88,12 +100,17 @@ impl SlurmBackend {
 
 	/// The job's outcome from the wrapper's files, if it wrote them.
 	fn wrapper_outcome(&self, job: &JobRequest, dir: &JobDir) -> Option<Outcome> {
-		let read_num = |name: &str| -> Option<i64> { std::fs::read_to_string(dir.file(name)).ok()?.trim().parse().ok() };
+		let read_num = |name: &str| -> Option<i64> {
+			std::fs::read_to_string(dir.file(name)).ok()?.trim().parse().ok()
+		};
 		let rc = read_num("rc")? as i32;
 		let started = read_num("started").map(|t| t as u64);
 		let ended = read_num("ended").map(|t| t as u64).unwrap_or_else(now_ms);
 		let wall_ms = started.map(|s| ended.saturating_sub(s)).unwrap_or(0);
-		let cpu_ms = std::fs::read_to_string(dir.file("times")).ok().and_then(|t| metering::parse_times(&t)).unwrap_or(0);
+		let cpu_ms = std::fs::read_to_string(dir.file("times"))
+			.ok()
+			.and_then(|t| metering::parse_times(&t))
+			.unwrap_or(0);
 		let (end, result_hash) = match metering::output_hash(&dir.stdout(), &dir.out()) {
 			Ok(hash) => (
 				if rc == 137 && wall_ms >= job.max_duration_ms {
@@ -129,8 +146,29 @@ impl Backend for SlurmBackend {
 	}
 
 	fn health(&self) -> Result<(), String> {
+		// Slurm opens the job's output as the job's user: every folder above the job
+		// folders must let it through.
+		for dir in self.work_dir.ancestors() {
+			use std::os::unix::fs::{MetadataExt, PermissionsExt};
+			let meta = std::fs::metadata(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+			let mode = meta.permissions().mode();
+			let passes = mode & 0o001 != 0
+				|| (meta.uid() == self.uid.as_raw() && mode & 0o100 != 0)
+				|| (meta.gid() == self.gid.as_raw() && mode & 0o010 != 0);
+			if !passes {
+				return Err(format!(
+					"{} (mode {:o}) keeps the job user `{}` out of the job folders: `chmod o+x` it or move the state dir",
+					dir.display(),
+					mode & 0o777,
+					self.slurm.user
+				));
+			}
+		}
 		let out = self
-			.tool(&self.slurm.squeue.clone(), vec!["-h".into(), "-o".into(), "%i".into(), "-j".into(), "0".into()])
+			.tool(
+				&self.slurm.squeue.clone(),
+				vec!["-h".into(), "-o".into(), "%i".into(), "-j".into(), "0".into()],
+			)
 			.or_else(|e| match e {
 				// Slurm answers an unknown job id with an error: it is up.
 				BackendError::Engine(msg) if msg.contains("Invalid job id") => Ok(String::new()),
@@ -149,7 +187,8 @@ impl Backend for SlurmBackend {
 			.chain(job.input.as_ref().map(|_| dir.input()))
 			.chain(matches!(job.workload, Workload::Batch { .. }).then(|| dir.file("script")))
 		{
-			nix::unistd::chown(&path, Some(self.uid), Some(self.gid)).map_err(|e| BackendError::Engine(format!("chown {}: {e}", path.display())))?;
+			nix::unistd::chown(&path, Some(self.uid), Some(self.gid))
+				.map_err(|e| BackendError::Engine(format!("chown {}: {e}", path.display())))?;
 		}
 		let minutes = job.max_duration_ms.div_ceil(60_000) + 1;
 		let mut args = vec![
@@ -180,7 +219,10 @@ impl Backend for SlurmBackend {
 		}
 		let output = command.stdin(std::process::Stdio::null()).output()?;
 		if !output.status.success() {
-			return Err(BackendError::Engine(format!("sbatch: {}", String::from_utf8_lossy(&output.stderr).trim())));
+			return Err(BackendError::Engine(format!(
+				"sbatch: {}",
+				String::from_utf8_lossy(&output.stderr).trim()
+			)));
 		}
 		let text = String::from_utf8_lossy(&output.stdout);
 		let job_id = text
@@ -192,14 +234,24 @@ impl Backend for SlurmBackend {
 		Ok(Handle::Slurm { job_id })
 	}
 
-	fn poll(&self, jobs: &[(&JobRequest, &Handle, &JobDir)]) -> Vec<Result<Progress, BackendError>> {
+	fn poll(
+		&self,
+		jobs: &[(&JobRequest, &Handle, &JobDir)],
+	) -> Vec<Result<Progress, BackendError>> {
 		if jobs.is_empty() {
 			return Vec::new();
 		}
 		let names: Vec<String> = jobs.iter().map(|(job, _, _)| self.name(&job.job_id)).collect();
 		let listed = self.tool(
 			&self.slurm.squeue.clone(),
-			vec!["-h".into(), "-t".into(), "all".into(), format!("--name={}", names.join(",")), "-o".into(), "%i|%T".into()],
+			vec![
+				"-h".into(),
+				"-t".into(),
+				"all".into(),
+				format!("--name={}", names.join(",")),
+				"-o".into(),
+				"%i|%T".into(),
+			],
 		);
 		let states: Result<HashMap<u64, String>, BackendError> = listed.map(|text| {
 			text.lines()
@@ -216,31 +268,34 @@ impl Backend for SlurmBackend {
 				};
 				let states = states.as_ref().map_err(|e| BackendError::Engine(e.to_string()))?;
 				let state = states.get(job_id).map(String::as_str);
-				let started = || std::fs::read_to_string(dir.file("started")).ok()?.trim().parse::<u64>().ok();
+				let started = || {
+					std::fs::read_to_string(dir.file("started")).ok()?.trim().parse::<u64>().ok()
+				};
 				match state {
-					Some("PENDING") | Some("REQUEUED") | Some("CONFIGURING") | Some("RESIZING") => Ok(Progress::Queued),
-					Some("RUNNING") | Some("SUSPENDED") | Some("COMPLETING") | Some("STAGE_OUT") =>
-						Ok(match self.wrapper_outcome(job, dir) {
-							Some(outcome) if state == Some("COMPLETING") => Progress::Finished(outcome),
-							_ => started().map(|started_at_ms| Progress::Running { started_at_ms }).unwrap_or(Progress::Queued),
-						}),
-					_ => Ok(Progress::Finished(self.wrapper_outcome(job, dir).unwrap_or_else(|| {
-						let end = match state {
-							Some("CANCELLED") => End::Stopped,
-							Some("TIMEOUT") | Some("DEADLINE") => End::TimedOut,
-							Some("OUT_OF_MEMORY") => End::Killed("killed: memory limit".into()),
-							Some(other) => End::Backend(format!("slurm job {job_id} ended {other}")),
-							None => End::Backend(format!("slurm job {job_id} vanished")),
-						};
-						Outcome {
-							started_at_ms: started(),
-							finished_at_ms: now_ms(),
-							exit_code: None,
-							end,
-							usage: Usage::default(),
-							result_hash: None,
-						}
-					}))),
+					Some("PENDING") | Some("REQUEUED") | Some("CONFIGURING") | Some("RESIZING") => {
+						Ok(Progress::Queued)
+					}
+					Some("RUNNING") | Some("SUSPENDED") | Some("COMPLETING")
+					| Some("STAGE_OUT") => Ok(match self.wrapper_outcome(job, dir) {
+						Some(outcome) if state == Some("COMPLETING") => Progress::Finished(outcome),
+						_ => started()
+							.map(|started_at_ms| Progress::Running { started_at_ms })
+							.unwrap_or(Progress::Queued),
+					}),
+					_ => Ok(Progress::Finished(self.wrapper_outcome(job, dir).unwrap_or_else(
+						|| {
+							let end = match state {
+								Some("CANCELLED") => End::Stopped,
+								Some("TIMEOUT") | Some("DEADLINE") => End::TimedOut,
+								Some("OUT_OF_MEMORY") => End::Killed("killed: memory limit".into()),
+								Some(other) => {
+									End::Backend(format!("slurm job {job_id} ended {other}"))
+								}
+								None => End::Backend(format!("slurm job {job_id} vanished")),
+							};
+							Outcome::without_result(started(), end)
+						},
+					))),
 				}
 			})
 			.collect()
@@ -256,8 +311,19 @@ impl Backend for SlurmBackend {
 	fn recover(&self, job: &JobRequest, _dir: &JobDir) -> Result<Option<Handle>, BackendError> {
 		let text = self.tool(
 			&self.slurm.squeue.clone(),
-			vec!["-h".into(), "-t".into(), "all".into(), format!("--name={}", self.name(&job.job_id)), "-o".into(), "%i".into()],
+			vec![
+				"-h".into(),
+				"-t".into(),
+				"all".into(),
+				format!("--name={}", self.name(&job.job_id)),
+				"-o".into(),
+				"%i".into(),
+			],
 		)?;
-		Ok(text.lines().filter_map(|l| l.trim().parse().ok()).max().map(|job_id| Handle::Slurm { job_id }))
+		Ok(text
+			.lines()
+			.filter_map(|l| l.trim().parse().ok())
+			.max()
+			.map(|job_id| Handle::Slurm { job_id }))
 	}
 }

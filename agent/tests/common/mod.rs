@@ -83,18 +83,22 @@ impl Agent {
 			.args(["--listen", "127.0.0.1:0"])
 			.env("RUST_LOG", "utc_agent=debug,info")
 			.stdout(Stdio::piped())
-			.stderr(std::fs::File::create(self.state_dir.parent().unwrap().join("agent.log")).unwrap())
+			.stderr(
+				std::fs::File::create(self.state_dir.parent().unwrap().join("agent.log")).unwrap(),
+			)
 			.spawn()
 			.unwrap();
 		let stdout = child.stdout.take().unwrap();
 		let mut line = String::new();
 		BufReader::new(stdout).read_line(&mut line).unwrap();
-		let url = line.trim().strip_prefix("utc-agent listening on ").unwrap_or_else(|| {
-			panic!("utc-agent did not start: {line:?}; log:\n{}", self.log())
-		});
+		let url = line
+			.trim()
+			.strip_prefix("utc-agent listening on ")
+			.unwrap_or_else(|| panic!("utc-agent did not start: {line:?}; log:\n{}", self.log()));
 		self.url = url.to_string();
 		self.child = Some(child);
-		self.token = std::fs::read_to_string(self.state_dir.join("token")).unwrap().trim().to_string();
+		self.token =
+			std::fs::read_to_string(self.state_dir.join("token")).unwrap().trim().to_string();
 	}
 
 	/// SIGKILL: no clean shutdown.
@@ -111,20 +115,29 @@ impl Agent {
 	}
 
 	pub fn log(&self) -> String {
-		std::fs::read_to_string(self.state_dir.parent().unwrap().join("agent.log")).unwrap_or_default()
+		std::fs::read_to_string(self.state_dir.parent().unwrap().join("agent.log"))
+			.unwrap_or_default()
 	}
 
 	pub fn request(&self, method: &str, path: &str, body: Option<&Value>) -> (u16, Value) {
 		self.request_as(method, path, body, Some(&self.token))
 	}
 
-	pub fn request_as(&self, method: &str, path: &str, body: Option<&Value>, token: Option<&str>) -> (u16, Value) {
+	pub fn request_as(
+		&self,
+		method: &str,
+		path: &str,
+		body: Option<&Value>,
+		token: Option<&str>,
+	) -> (u16, Value) {
 		let mut request = ureq::request(method, &format!("{}{path}", self.url));
 		if let Some(token) = token {
 			request = request.set("Authorization", &format!("Bearer {token}"));
 		}
 		let result = match body {
-			Some(body) => request.set("Content-Type", "application/json").send_string(&body.to_string()),
+			Some(body) => {
+				request.set("Content-Type", "application/json").send_string(&body.to_string())
+			}
 			None => request.call(),
 		};
 		let response = match result {
@@ -172,7 +185,10 @@ impl Agent {
 				return job;
 			}
 			if Instant::now() > deadline {
-				panic!("job {id} is {job} after {within:?}, not {states:?}; agent log:\n{}", self.log());
+				panic!(
+					"job {id} is {job} after {within:?}, not {states:?}; agent log:\n{}",
+					self.log()
+				);
 			}
 			std::thread::sleep(Duration::from_millis(50));
 		}
