@@ -8,7 +8,10 @@ use crate::{
 };
 use axum::{
 	body::Bytes,
-	extract::{rejection::BytesRejection, Path, Query, Request, State},
+	extract::{
+		rejection::{BytesRejection, QueryRejection},
+		Path, Query, Request, State,
+	},
 	http::{header, HeaderValue, StatusCode},
 	middleware::{self, Next},
 	response::{IntoResponse, Response},
@@ -74,7 +77,33 @@ pub fn router(state: Arc<ApiState>) -> Router {
 		.route("/health", get(health))
 		.fallback(|| async { ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such route") })
 		.layer(axum::extract::DefaultBodyLimit::max(MAX_BODY))
+		.layer(middleware::map_response(json_refusals))
 		.with_state(state)
+}
+
+/// Refusals the router makes itself (a wrong method, say) in the API's JSON shape.
+async fn json_refusals(response: Response) -> Response {
+	let status = response.status();
+	let is_json = response
+		.headers()
+		.get(header::CONTENT_TYPE)
+		.is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
+	if status.is_success() || is_json || status == StatusCode::OK {
+		return response;
+	}
+	if status == StatusCode::METHOD_NOT_ALLOWED {
+		return ApiError::new(status, "method_not_allowed", "this route does not take that method")
+			.into_response();
+	}
+	if status == StatusCode::PAYLOAD_TOO_LARGE {
+		return ApiError::new(
+			status,
+			"too_large",
+			format!("a job body is at most {MAX_BODY} bytes"),
+		)
+		.into_response();
+	}
+	response
 }
 
 async fn authenticate(
@@ -195,14 +224,18 @@ fn same_or_conflict(existing: JobRecord, request: &JobRequest) -> Result<Respons
 /// that will run it.
 pub fn validate(job: &JobRequest, config: &Config) -> Result<BackendKind, ApiError> {
 	let limits = &config.limits;
-	if job.job_id.is_empty()
+	if (job.job_id.len() > 1 && job.job_id.starts_with('0'))
+		|| job.job_id.is_empty()
 		|| job.job_id.len() > 20
 		|| !job.job_id.bytes().all(|b| b.is_ascii_digit())
 		|| job.job_id.parse::<u64>().is_err()
 	{
-		return Err(ApiError::invalid("job_id must be a decimal string of a 64-bit id"));
+		return Err(ApiError::invalid(
+			"job_id must be a decimal string of a 64-bit id, without leading zeros",
+		));
 	}
-	if job.units.is_empty()
+	if (job.units.len() > 1 && job.units.starts_with('0'))
+		|| job.units.is_empty()
 		|| !job.units.bytes().all(|b| b.is_ascii_digit())
 		|| job.units.parse::<u128>().is_err()
 	{
@@ -379,8 +412,10 @@ struct ListQuery {
 
 async fn list_jobs(
 	State(state): State<Arc<ApiState>>,
-	Query(query): Query<ListQuery>,
+	query: Result<Query<ListQuery>, QueryRejection>,
 ) -> Result<Response, ApiError> {
+	let Query(query) =
+		query.map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "bad_query", e.body_text()))?;
 	let filter = match query.state.as_deref() {
 		None => None,
 		Some(s) => Some(JobState::parse(s).ok_or_else(|| {

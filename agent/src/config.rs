@@ -44,6 +44,9 @@ pub struct Limits {
 	/// The most a job may write (stdout and output files each).
 	pub max_output_mb: u64,
 	pub max_input_mb: u64,
+	/// Whether inputs may come from the host's own networks (loopback, private,
+	/// link-local addresses); off, a job cannot make the agent fetch from them.
+	pub allow_internal_inputs: bool,
 	/// How many jobs the store keeps queued or running at once.
 	pub max_active_jobs: usize,
 }
@@ -123,6 +126,7 @@ impl Default for Limits {
 			max_gpus: 0,
 			max_output_mb: 1024,
 			max_input_mb: 1024,
+			allow_internal_inputs: false,
 			max_active_jobs: 10_000,
 		}
 	}

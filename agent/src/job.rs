@@ -5,8 +5,10 @@
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-/// A job as the provider's node posts it.
+/// A job as the provider's node posts it. Unknown fields are refused, so a
+/// misspelt one is an error rather than a silent default.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct JobRequest {
 	/// The on-chain job id, as a decimal string.
 	pub job_id: String,
@@ -28,7 +30,7 @@ pub struct JobRequest {
 
 /// What to run.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "lowercase")]
+#[serde(tag = "kind", rename_all = "lowercase", deny_unknown_fields)]
 pub enum Workload {
 	/// A program run in a bubblewrap sandbox (or wrapped as a Slurm batch script).
 	Command {
@@ -70,6 +72,7 @@ pub enum WorkloadKind {
 
 /// An input the agent fetches before the job starts and checks against its hash.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct InputRef {
 	pub url: String,
 	/// `0x` + the blake2-256 of the content.
@@ -78,6 +81,7 @@ pub struct InputRef {
 
 /// What the job asks of the machine.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Resources {
 	#[serde(default)]
 	pub gpus: u32,

@@ -32,6 +32,8 @@ pub struct Agent {
 	pub health: Mutex<BTreeMap<BackendKind, Result<(), String>>>,
 	/// Jobs not yet in a final state, by (accepted at, id): the loop's work list.
 	active: Mutex<BTreeSet<(u64, String)>>,
+	/// Jobs being handed to their backend right now.
+	launching: Mutex<BTreeSet<String>>,
 	wake: Notify,
 }
 
@@ -56,6 +58,7 @@ impl Agent {
 			metrics: Metrics::default(),
 			health: Mutex::new(BTreeMap::new()),
 			active: Mutex::new(active),
+			launching: Mutex::new(BTreeSet::new()),
 			wake: Notify::new(),
 		};
 		agent.check_health();
@@ -149,49 +152,72 @@ impl Agent {
 		})
 	}
 
-	/// After a restart: a job that was being handed to its backend is looked up there
-	/// by name, so it is neither lost nor run twice.
-	pub fn recover(&self) -> Result<(), StoreError> {
-		for record in self.store.list(None)? {
-			if record.launch != Launch::Launching || record.status.state.is_final() {
-				continue;
+	/// A job left `Launching` (the agent stopped while handing it over, or the engine
+	/// could not be asked last time) is looked up in its engine by name, so it is
+	/// neither lost nor run twice. Retried every tick until the engine answers.
+	fn recover_one(&self, record: &JobRecord) -> Result<(), StoreError> {
+		let job_id = &record.request.job_id;
+		let Some(backend) = self.backends.get(&record.status.backend) else {
+			return self.finish_unlaunched(
+				job_id,
+				JobState::Failed,
+				format!("backend: {} is no longer enabled", record.status.backend.as_str()),
+			);
+		};
+		let launch = match backend.recover(&record.request, &self.dir(job_id)) {
+			Ok(Some(handle)) => Launch::Launched(handle),
+			Ok(None) => Launch::NotLaunched,
+			Err(e) => {
+				self.metrics.backend_error(record.status.backend);
+				tracing::warn!(job = %job_id, "cannot look the job up in its engine: {e}; retrying");
+				return Ok(());
 			}
-			let Some(backend) = self.backends.get(&record.status.backend) else {
-				self.finish_unlaunched(
-					&record.request.job_id,
-					JobState::Failed,
-					format!("backend: {} is no longer enabled", record.status.backend.as_str()),
-				)?;
-				continue;
-			};
-			let dir = self.dir(&record.request.job_id);
-			let launch = match backend.recover(&record.request, &dir) {
-				Ok(Some(handle)) => Launch::Launched(handle),
-				Ok(None) => Launch::NotLaunched,
-				Err(e) => {
-					tracing::warn!(job = %record.request.job_id, "cannot look the job up: {e}; retrying later");
-					continue;
-				}
-			};
-			tracing::info!(job = %record.request.job_id, ?launch, "recovered a job handed over before the restart");
-			self.store.update(&record.request.job_id, |r| {
-				r.launch = launch;
-				true
-			})?;
-		}
+		};
+		tracing::info!(job = %job_id, ?launch, "recovered a job that was being handed over");
+		self.store.update(job_id, |r| {
+			if r.launch != Launch::Launching {
+				return false;
+			}
+			r.launch = launch;
+			true
+		})?;
 		Ok(())
+	}
+
+	fn set_launching(&self, job_id: &str, on: bool) {
+		if let Ok(mut launching) = self.launching.lock() {
+			if on {
+				launching.insert(job_id.to_string());
+			} else {
+				launching.remove(job_id);
+			}
+		}
+	}
+
+	fn is_launching(&self, job_id: &str) -> bool {
+		self.launching.lock().map(|l| l.contains(job_id)).unwrap_or(true)
+	}
+
+	/// The jobs not in a final state, as stored now.
+	fn load_active(&self) -> Result<Vec<JobRecord>, StoreError> {
+		let ids: Vec<String> = match self.active.lock() {
+			Ok(active) => active.iter().map(|(_, id)| id.clone()).collect(),
+			Err(_) => return Ok(Vec::new()),
+		};
+		let mut records = Vec::with_capacity(ids.len());
+		for id in ids {
+			match self.store.get(&id)? {
+				Some(record) if !record.status.state.is_final() => records.push(record),
+				Some(record) => self.untrack(&record),
+				None => {}
+			}
+		}
+		Ok(records)
 	}
 }
 
 /// Runs the loop until the process ends.
 pub async fn run(agent: Arc<Agent>) {
-	{
-		let agent = agent.clone();
-		if let Err(e) = tokio::task::spawn_blocking(move || agent.recover()).await.unwrap_or(Ok(()))
-		{
-			tracing::error!("recovery: {e}");
-		}
-	}
 	let interval = Duration::from_millis(agent.config.poll_interval_ms);
 	let mut last_health = Instant::now();
 	loop {
@@ -210,34 +236,82 @@ pub async fn run(agent: Arc<Agent>) {
 	}
 }
 
-async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
+/// Runs engine work off the async threads; a panic in it is logged, not spread.
+async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> Option<T> {
 	match tokio::task::spawn_blocking(f).await {
-		Ok(value) => value,
-		Err(e) => std::panic::resume_unwind(e.into_panic()),
+		Ok(value) => Some(value),
+		Err(e) => {
+			tracing::error!("engine call panicked: {e}");
+			None
+		}
 	}
 }
 
+/// The engine's own limit (the sandbox supervisor, Slurm's wrapper) kills a job at
+/// its exact deadline; the agent stops it only this much later, as a backstop.
+const ENGINE_DEADLINE_GRACE_MS: u64 = 2_000;
+
 async fn tick(agent: &Arc<Agent>) -> Result<(), StoreError> {
-	let ids: Vec<String> = match agent.active.lock() {
-		Ok(active) => active.iter().map(|(_, id)| id.clone()).collect(),
-		Err(_) => return Ok(()),
-	};
-	let mut records = Vec::with_capacity(ids.len());
-	for id in ids {
-		match agent.store.get(&id)? {
-			Some(record) if !record.status.state.is_final() => records.push(record),
-			Some(record) => agent.untrack(&record),
-			None => {}
+	// Jobs left half-launched.
+	for record in agent.load_active()? {
+		if record.launch == Launch::Launching && !agent.is_launching(&record.request.job_id) {
+			let agent = agent.clone();
+			if let Some(result) = blocking(move || agent.recover_one(&record)).await {
+				result?;
+			}
+		}
+	}
+
+	// Poll what is launched, one batch per backend: outcomes first, so a job that
+	// ended just before its deadline is reported as it ended.
+	let records = agent.load_active()?;
+	let mut by_backend: BTreeMap<BackendKind, Vec<(JobRequest, Handle)>> = BTreeMap::new();
+	for record in &records {
+		if let Launch::Launched(handle) = &record.launch {
+			by_backend
+				.entry(record.status.backend)
+				.or_default()
+				.push((record.request.clone(), handle.clone()));
+		}
+	}
+	for (kind, jobs) in by_backend {
+		let Some(backend) = agent.backends.get(&kind).cloned() else { continue };
+		let work_dir = agent.work_dir.clone();
+		let Some((jobs, results)) = blocking(move || {
+			let dirs: Vec<JobDir> =
+				jobs.iter().map(|(job, _)| JobDir::new(&work_dir, &job.job_id)).collect();
+			let refs: Vec<_> =
+				jobs.iter().zip(&dirs).map(|((job, handle), dir)| (job, handle, dir)).collect();
+			let results = backend.poll(&refs);
+			(jobs, results)
+		})
+		.await
+		else {
+			agent.metrics.backend_error(kind);
+			continue;
+		};
+		for ((job, _), result) in jobs.iter().zip(results) {
+			match result {
+				Ok(progress) => apply_progress(agent, kind, job, progress)?,
+				Err(e) => {
+					agent.metrics.backend_error(kind);
+					tracing::warn!(job = %job.job_id, backend = kind.as_str(), "poll failed: {e}");
+				}
+			}
 		}
 	}
 
 	// Deadlines and cancels: decide, commit, then tell the engine.
+	let mut records = agent.load_active()?;
 	let now = now_ms();
 	for record in records.iter_mut() {
-		let overdue = record
-			.status
-			.started_at_ms
-			.is_some_and(|s| now >= s.saturating_add(record.request.max_duration_ms));
+		let grace = match agent.backends.get(&record.status.backend) {
+			Some(backend) if backend.enforces_deadline() => ENGINE_DEADLINE_GRACE_MS,
+			_ => 0,
+		};
+		let deadline =
+			|s: u64| s.saturating_add(record.request.max_duration_ms).saturating_add(grace);
+		let overdue = record.status.started_at_ms.is_some_and(|s| now >= deadline(s));
 		if record.stop.is_none() && overdue {
 			let updated = agent.store.update(&record.request.job_id, |r| {
 				r.stop.get_or_insert(StopCause::Timeout);
@@ -258,56 +332,25 @@ async fn tick(agent: &Arc<Agent>) -> Result<(), StoreError> {
 			(Launch::Launched(handle), Some(backend)) => {
 				let (backend, handle) = (backend.clone(), handle.clone());
 				match blocking(move || backend.cancel(&handle)).await {
-					Ok(()) => {
+					Some(Ok(())) => {
 						agent.store.update(&record.request.job_id, |r| {
 							r.stop_sent = true;
 							true
 						})?;
 					}
-					Err(e) => {
+					Some(Err(e)) => {
 						agent.metrics.backend_error(record.status.backend);
-						tracing::warn!(job = %record.request.job_id, "cannot stop the job: {e}");
+						tracing::warn!(job = %record.request.job_id, "cannot stop the job: {e}; retrying");
 					}
+					None => agent.metrics.backend_error(record.status.backend),
 				}
 			}
+			// Launching: stopped once it is launched (or found not to be).
 			_ => {}
 		}
 	}
 
-	// Poll what is launched, one batch per backend.
-	let mut by_backend: BTreeMap<BackendKind, Vec<(JobRequest, Handle)>> = BTreeMap::new();
-	for record in records.iter().filter(|r| !r.status.state.is_final()) {
-		if let Launch::Launched(handle) = &record.launch {
-			by_backend
-				.entry(record.status.backend)
-				.or_default()
-				.push((record.request.clone(), handle.clone()));
-		}
-	}
-	for (kind, jobs) in by_backend {
-		let Some(backend) = agent.backends.get(&kind).cloned() else { continue };
-		let work_dir = agent.work_dir.clone();
-		let (jobs, results) = blocking(move || {
-			let dirs: Vec<JobDir> =
-				jobs.iter().map(|(job, _)| JobDir::new(&work_dir, &job.job_id)).collect();
-			let refs: Vec<_> =
-				jobs.iter().zip(&dirs).map(|((job, handle), dir)| (job, handle, dir)).collect();
-			let results = backend.poll(&refs);
-			(jobs, results)
-		})
-		.await;
-		for ((job, _), result) in jobs.iter().zip(results) {
-			match result {
-				Ok(progress) => apply_progress(agent, kind, job, progress)?,
-				Err(e) => {
-					agent.metrics.backend_error(kind);
-					tracing::warn!(job = %job.job_id, backend = kind.as_str(), "poll failed: {e}");
-				}
-			}
-		}
-	}
-
-	launch_queued(agent, &records).await
+	launch_queued(agent, &records)
 }
 
 fn stop_state(stop: Option<StopCause>) -> (JobState, String) {
@@ -359,10 +402,15 @@ fn apply_progress(
 	}
 }
 
-/// The final status of a job from its engine's outcome and why it was stopped.
+/// The final status of a job from its engine's outcome and why it was stopped. A
+/// job that exited by itself before the stop reached it is reported as it ended.
 fn settle(record: &mut JobRecord, outcome: Outcome) {
 	let Outcome { started_at_ms, finished_at_ms, exit_code, end, usage, result_hash } = outcome;
-	let (state, reason) = match (record.stop, end) {
+	let finished_first = matches!(end, End::Exited)
+		&& exit_code == Some(0)
+		&& usage.wall_ms < record.request.max_duration_ms;
+	let stop = if finished_first { None } else { record.stop };
+	let (state, reason) = match (stop, end) {
 		(Some(StopCause::Cancelled), _) => (JobState::Cancelled, Some("cancelled".to_string())),
 		(Some(StopCause::Timeout), _) | (None, End::TimedOut) => {
 			(JobState::Failed, Some("timeout".to_string()))
@@ -385,7 +433,10 @@ fn settle(record: &mut JobRecord, outcome: Outcome) {
 	status.result_hash = result_hash;
 }
 
-async fn launch_queued(agent: &Arc<Agent>, records: &[JobRecord]) -> Result<(), StoreError> {
+/// Hands queued jobs to their backends as they have room. Each launch runs on its
+/// own (an input download or a slow engine holds up nothing else); a job being
+/// launched is `Launching` in the store and in `launching` here.
+fn launch_queued(agent: &Arc<Agent>, records: &[JobRecord]) -> Result<(), StoreError> {
 	let mut room: BTreeMap<BackendKind, usize> = BTreeMap::new();
 	for kind in agent.backends.keys() {
 		let cap = match kind {
@@ -403,7 +454,6 @@ async fn launch_queued(agent: &Arc<Agent>, records: &[JobRecord]) -> Result<(), 
 			.count();
 		room.insert(*kind, cap.saturating_sub(busy));
 	}
-	let mut launches = Vec::new();
 	for record in records {
 		if record.launch != Launch::NotLaunched
 			|| record.stop.is_some()
@@ -416,24 +466,38 @@ async fn launch_queued(agent: &Arc<Agent>, records: &[JobRecord]) -> Result<(), 
 			continue;
 		}
 		*slots -= 1;
+		agent.set_launching(&record.request.job_id, true);
 		let committed = agent.store.update(&record.request.job_id, |r| {
-			if r.launch != Launch::NotLaunched || r.stop.is_some() {
+			if r.launch != Launch::NotLaunched || r.stop.is_some() || r.status.state.is_final() {
 				return false;
 			}
 			r.launch = Launch::Launching;
 			true
-		})?;
-		if committed.is_some_and(|r| r.launch == Launch::Launching) {
-			let agent = agent.clone();
-			let job = record.request.clone();
-			let kind = record.status.backend;
-			launches.push(tokio::task::spawn_blocking(move || launch(&agent, kind, &job)));
-		}
-	}
-	for launched in launches {
-		match launched.await {
-			Ok(result) => result?,
-			Err(e) => std::panic::resume_unwind(e.into_panic()),
+		});
+		match committed {
+			Ok(Some(r)) if r.launch == Launch::Launching => {
+				let agent = agent.clone();
+				let job = record.request.clone();
+				let kind = record.status.backend;
+				tokio::task::spawn_blocking(move || {
+					let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+						launch(&agent, kind, &job)
+					}));
+					match result {
+						Ok(Ok(())) => {}
+						Ok(Err(e)) => tracing::error!(job = %job.job_id, "launch: {e}"),
+						Err(_) => {
+							tracing::error!(job = %job.job_id, "launch panicked; the job is looked up again")
+						}
+					}
+					agent.set_launching(&job.job_id, false);
+					agent.wake();
+				});
+			}
+			other => {
+				agent.set_launching(&record.request.job_id, false);
+				other?;
+			}
 		}
 	}
 	Ok(())
@@ -479,6 +543,7 @@ fn prepare(agent: &Agent, job: &JobRequest, dir: &JobDir) -> Result<(), String> 
 			input,
 			&dir.input(),
 			agent.config.limits.max_input_mb.saturating_mul(1024 * 1024),
+			agent.config.limits.allow_internal_inputs,
 		)
 		.map_err(|e| format!("rejected: input: {e}"))?;
 	}

@@ -42,12 +42,14 @@ fn a_failing_command_reports_its_exit_code() {
 #[test]
 fn a_command_past_its_limit_is_killed_and_fails_with_timeout() {
 	let agent = Agent::start(&["process"]);
-	agent.submit(&job("3", 1_000, sh("echo started; sleep 30")));
+	agent.submit(&job("3", 1_000, sh("echo started; while :; do :; done")));
 	let done = agent.wait_final("3", T);
 	assert_eq!(done["state"], "failed", "{done}");
 	assert_eq!(done["reason"], "timeout");
 	let wall = done["usage"]["wall_ms"].as_u64().unwrap();
 	assert!((1_000..3_000).contains(&wall), "killed after {wall} ms");
+	// The CPU time of a killed sandbox is still counted.
+	assert!(done["usage"]["cpu_ms"].as_u64().unwrap() >= 200, "{done}");
 }
 
 #[test]
@@ -120,6 +122,19 @@ fn a_restarted_agent_reports_jobs_that_ran_and_finished_while_it_was_down() {
 	// Each ran once: one supervisor result each.
 	let (_, all) = agent.request("GET", "/v1/jobs", None);
 	assert_eq!(all.as_array().unwrap().len(), 2);
+}
+
+#[test]
+fn a_cancelled_command_still_reports_what_it_used() {
+	let agent = Agent::start(&["process"]);
+	agent.submit(&job("10", 60_000, sh("while :; do :; done")));
+	agent.wait_for("10", &["running"], T);
+	std::thread::sleep(Duration::from_millis(800));
+	agent.request("DELETE", "/v1/jobs/10", None);
+	let done = agent.wait_final("10", T);
+	assert_eq!(done["state"], "cancelled", "{done}");
+	assert!(done["usage"]["wall_ms"].as_u64().unwrap() >= 800, "{done}");
+	assert!(done["usage"]["cpu_ms"].as_u64().unwrap() >= 200, "{done}");
 }
 
 #[test]
@@ -201,6 +216,21 @@ fn bad_requests_get_a_reason_and_change_nothing() {
 			422,
 			"invalid_job",
 		),
+		(
+			r#"{"job_id":"042","class":0,"units":"1","max_duration_ms":1000,"workload":{"kind":"command","program":"/bin/true"}}"#,
+			422,
+			"invalid_job",
+		),
+		(
+			r#"{"job_id":"1","class":0,"units":"1","max_duration_ms":1000,"resources":{"memroy_mb":64},"workload":{"kind":"command","program":"/bin/true"}}"#,
+			422,
+			"invalid_job",
+		),
+		(
+			r#"{"job_id":"1","class":0,"units":"1","max_duration_ms":1000,"workload":{"kind":"command","program":"/bin/true","image":"x"}}"#,
+			422,
+			"invalid_job",
+		),
 	];
 	for (body, status, error) in cases {
 		let (got, reply) = agent.raw_post("/v1/jobs", body);
@@ -215,6 +245,8 @@ fn bad_requests_get_a_reason_and_change_nothing() {
 	assert_eq!(status, 404);
 	let (status, reply) = agent.request("GET", "/v1/jobs?state=sleeping", None);
 	assert_eq!((status, reply["error"].clone()), (400, json!("unknown_state")));
+	let (status, reply) = agent.request("PUT", "/v1/jobs/1", Some(&json!({})));
+	assert_eq!((status, reply["error"].clone()), (405, json!("method_not_allowed")));
 	let (_, all) = agent.request("GET", "/v1/jobs", None);
 	assert_eq!(all, json!([]), "a refused request created a job");
 }

@@ -103,3 +103,40 @@ fn a_command_of_a_slurm_class_runs_as_a_batch_job_as_an_unprivileged_user() {
 		"nobody\nit's\nno-token\n"
 	);
 }
+
+#[test]
+fn a_batch_job_cannot_rewrite_its_own_records_nor_reach_the_network() {
+	let agent = agent();
+	let (ip, port) = beacon();
+	let script = format!(
+		"echo 0 > \"$OUTPUT_DIR/../meta/started\" 2>/dev/null && echo tampered\ncurl -sS -m 3 http://{ip}:{port}/ 2>/dev/null && echo reached\nsleep 1\necho done"
+	);
+	agent.submit(&job("7", 30_000, batch(&script)));
+	let done = agent.wait_final("7", T);
+	assert_eq!(done["state"], "completed", "{done}\n{}", agent.log());
+	assert_eq!(std::fs::read_to_string(agent.job_dir("7").join("stdout")).unwrap(), "done\n");
+	assert!(done["usage"]["wall_ms"].as_u64().unwrap() >= 1_000, "{done}");
+
+	// Class 5 allows the network, and the job asks: the same script reaches it.
+	let mut allowed = job("9", 30_000, batch(&script));
+	allowed["class"] = json!(5);
+	allowed["network"] = json!(true);
+	agent.submit(&allowed);
+	let done = agent.wait_final("9", T);
+	assert_eq!(done["state"], "completed", "{done}");
+	assert_eq!(std::fs::read_to_string(agent.job_dir("9").join("stdout")).unwrap(), "beacon\nreached\ndone\n");
+}
+
+#[test]
+fn a_cancelled_batch_job_still_reports_what_it_used() {
+	let agent = agent();
+	agent.submit(&job("8", 60_000, batch("sleep 60")));
+	agent.wait_for("8", &["running"], T);
+	std::thread::sleep(Duration::from_millis(1_000));
+	agent.request("DELETE", "/v1/jobs/8", None);
+	let done = agent.wait_final("8", T);
+	assert_eq!(done["state"], "cancelled", "{done}");
+	let wall = done["usage"]["wall_ms"].as_u64().unwrap();
+	assert!((1_000..30_000).contains(&wall), "{done}");
+	assert!(done["result_hash"].is_string(), "{done}");
+}

@@ -208,9 +208,17 @@ impl Backend for ContainerBackend {
 	}
 
 	fn health(&self) -> Result<(), String> {
-		self.podman(&["info", "--format", "{{.Host.OCIRuntime.Name}}"])
-			.map(|_| ())
-			.map_err(|e| e.to_string())
+		// Each job's CPU time is read from a cgroup parent of its own, which podman
+		// honours with its cgroupfs manager only.
+		let manager = self
+			.podman(&["info", "--format", "{{.Host.CgroupManager}}"])
+			.map_err(|e| e.to_string())?;
+		match manager.trim() {
+			"cgroupfs" => Ok(()),
+			other => Err(format!(
+				"podman's cgroup manager is `{other}`; set `cgroup_manager = \"cgroupfs\"` in containers.conf"
+			)),
+		}
 	}
 
 	fn submit(&self, job: &JobRequest, dir: &JobDir) -> Result<Handle, BackendError> {
@@ -334,8 +342,13 @@ impl Backend for ContainerBackend {
 		};
 		match self.podman(&["kill", id]) {
 			Ok(_) => Ok(()),
-			// Already exited: the next poll reads its outcome.
-			Err(_) => Ok(()),
+			// Already exited (or gone): the next poll reads its outcome.
+			Err(BackendError::Engine(e))
+				if e.contains("not running") || e.contains("no such container") =>
+			{
+				Ok(())
+			}
+			Err(e) => Err(e),
 		}
 	}
 

@@ -128,6 +128,12 @@ pub trait Backend: Send + Sync {
 	fn poll(&self, jobs: &[(&JobRequest, &Handle, &JobDir)])
 		-> Vec<Result<Progress, BackendError>>;
 
+	/// Whether the engine itself kills a job at its exact deadline, so the agent's
+	/// own stop is only a backstop.
+	fn enforces_deadline(&self) -> bool {
+		false
+	}
+
 	/// Stops a job; its outcome is read by the next `poll`.
 	fn cancel(&self, handle: &Handle) -> Result<(), BackendError>;
 

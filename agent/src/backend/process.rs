@@ -351,6 +351,10 @@ impl Backend for ProcessBackend {
 			.collect()
 	}
 
+	fn enforces_deadline(&self) -> bool {
+		true
+	}
+
 	fn cancel(&self, handle: &Handle) -> Result<(), BackendError> {
 		let Handle::Process { pid, start_ticks } = handle else {
 			return Err(BackendError::Engine("not a process job".into()));
@@ -368,26 +372,36 @@ impl Backend for ProcessBackend {
 	}
 
 	fn recover(&self, _job: &JobRequest, dir: &JobDir) -> Result<Option<Handle>, BackendError> {
-		// The supervisor writes its own pid first thing. `sandbox.json` is written just
-		// before it is started: without it, nothing was started; with it, give a
-		// supervisor that was starting as the agent stopped a moment to appear.
+		// `sandbox.json` is written before the supervisor starts: without it, nothing
+		// started. The supervisor writes its pid first thing; until it has, it is found
+		// by its command line.
 		if !dir.file("sandbox.json").exists() {
 			return Ok(None);
 		}
-		let mut waited = Duration::ZERO;
-		let bytes = loop {
-			match std::fs::read(dir.file("supervisor.json")) {
-				Ok(bytes) => break bytes,
-				Err(_) if waited < Duration::from_secs(2) => {
-					std::thread::sleep(Duration::from_millis(50));
-					waited += Duration::from_millis(50);
-				}
-				Err(_) => return Ok(None),
-			}
-		};
-		let handle: Handle = serde_json::from_slice(&bytes).map_err(std::io::Error::from)?;
-		Ok(Some(handle))
+		if let Ok(bytes) = std::fs::read(dir.file("supervisor.json")) {
+			let handle: Handle = serde_json::from_slice(&bytes).map_err(std::io::Error::from)?;
+			return Ok(Some(handle));
+		}
+		Ok(find_supervisor(&self.agent_exe, &dir.root))
 	}
+}
+
+/// A running `utc-agent sandbox <dir>` for this job folder, by its command line.
+fn find_supervisor(exe: &Path, dir: &Path) -> Option<Handle> {
+	let wanted: Vec<u8> =
+		[exe.as_os_str().as_encoded_bytes(), b"sandbox", dir.as_os_str().as_encoded_bytes()]
+			.join(&0u8);
+	for entry in std::fs::read_dir("/proc").ok()?.flatten() {
+		let Some(pid) = entry.file_name().to_str().and_then(|n| n.parse::<i32>().ok()) else {
+			continue;
+		};
+		let Ok(cmdline) = std::fs::read(entry.path().join("cmdline")) else { continue };
+		if cmdline.strip_suffix(&[0u8]).unwrap_or(&cmdline) == wanted.as_slice() {
+			let start_ticks = process_start_ticks(pid)?;
+			return Some(Handle::Process { pid, start_ticks });
+		}
+	}
+	None
 }
 
 /// `utc-agent sandbox <job dir>`: the sandbox's supervisor. Runs the command of the
@@ -452,16 +466,24 @@ fn supervise(job_dir: &Path) -> std::io::Result<()> {
 
 	let deadline = Duration::from_millis(spec.timeout_ms);
 	let mut end = "exited";
+	let mut cpu_at_kill = 0;
 	let status = loop {
 		if let Some(status) = child.try_wait()? {
 			break status;
 		}
 		if end == "exited" {
-			if stop.load(Ordering::Relaxed) {
-				end = "stopped";
-				let _ = child.kill();
+			let cause = if stop.load(Ordering::Relaxed) {
+				Some("stopped")
 			} else if started.elapsed() >= deadline {
-				end = "timeout";
+				Some("timeout")
+			} else {
+				None
+			};
+			if let Some(cause) = cause {
+				// A killed sandbox's processes are reaped inside its pid namespace, out of
+				// this process's sight: read the tree's CPU time just before the kill.
+				cpu_at_kill = tree_cpu_ms(child.id() as i32);
+				end = cause;
 				let _ = child.kill();
 			}
 		}
@@ -474,7 +496,8 @@ fn supervise(job_dir: &Path) -> std::io::Result<()> {
 				|t: nix::sys::time::TimeVal| t.tv_sec() as u64 * 1000 + t.tv_usec() as u64 / 1000;
 			tv(usage.user_time()) + tv(usage.system_time())
 		})
-		.unwrap_or(0);
+		.unwrap_or(0)
+		.max(cpu_at_kill);
 	let (result_hash, hash_error) = match metering::output_hash(&dir.stdout(), &dir.out()) {
 		Ok(hash) => (Some(hash), None),
 		Err(e) => (None, Some(e.to_string())),
@@ -491,4 +514,42 @@ fn supervise(job_dir: &Path) -> std::io::Result<()> {
 		hash_error,
 	};
 	write_atomically(&job_dir.join("result.json"), &serde_json::to_vec(&result)?)
+}
+
+/// The CPU time, in milliseconds, of a process and all its descendants: each live
+/// process's own time plus what its already-reaped children used (`/proc/<pid>/stat`
+/// fields 14 to 17), so every process that ever ran in the tree counts once.
+fn tree_cpu_ms(root: i32) -> u64 {
+	let mut stats: Vec<(i32, i32, u64)> = Vec::new();
+	for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
+		let Some(pid) = entry.file_name().to_str().and_then(|n| n.parse::<i32>().ok()) else {
+			continue;
+		};
+		let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else { continue };
+		let Some(close) = stat.rfind(')') else { continue };
+		let fields: Vec<&str> = stat[close + 2..].split_whitespace().collect();
+		// After the command: state(3) ppid(4) ... utime(14) stime(15) cutime(16) cstime(17).
+		let field = |n: usize| fields.get(n - 3).and_then(|f| f.parse::<u64>().ok()).unwrap_or(0);
+		let ppid = fields.get(1).and_then(|f| f.parse::<i32>().ok()).unwrap_or(0);
+		stats.push((pid, ppid, field(14) + field(15) + field(16) + field(17)));
+	}
+	let mut tree = vec![root];
+	let mut ticks = 0u64;
+	let mut i = 0;
+	while i < tree.len() {
+		let parent = tree[i];
+		for (pid, ppid, t) in &stats {
+			if *pid == parent {
+				ticks += t;
+			}
+			if *ppid == parent && !tree.contains(pid) {
+				tree.push(*pid);
+			}
+		}
+		i += 1;
+	}
+	let hz =
+		nix::unistd::sysconf(nix::unistd::SysconfVar::CLK_TCK).ok().flatten().unwrap_or(100).max(1)
+			as u64;
+	ticks * 1000 / hz
 }

@@ -1,12 +1,16 @@
 //! `batch` workloads (and `command` ones of classes that send them here) on a
 //! Slurm cluster, through its command line tools (`sbatch`, `squeue`, `scancel`).
 //!
-//! Each job runs as the configured unprivileged user in a folder it owns, through
-//! a small wrapper script that records when the workload started and ended, its
-//! exit status and its CPU time (`times`), and kills it at its exact wall-clock
-//! limit (`timeout -s KILL`: Slurm's own limit is whole minutes). The Slurm job is
-//! named after the agent and the job, so it is found again after a restart; its
-//! state comes from `squeue`, its outcome from the wrapper's files.
+//! Slurm runs a wrapper script as the agent's user (root), in a job folder the
+//! workload cannot write to. The wrapper records when the workload started and
+//! ended, its exit status and its CPU time (`times`) in `meta/`, and runs it
+//! under `timeout -s KILL` (its exact limit: Slurm's own is whole minutes), in a
+//! network namespace of its own unless the class allows the network, as the
+//! configured unprivileged user (`setpriv`) with only the environment the job
+//! names (`env -i`). The workload writes only to `out/`, which it owns. On
+//! `scancel` the wrapper stops the workload and still records what it measured.
+//! The Slurm job is named after the agent and the job, so it is found again after
+//! a restart; its state comes from `squeue`, its outcome from the wrapper's files.
 
 use super::{run_tool, shell_quote, Backend, BackendError, End, Handle, JobDir, Outcome, Progress};
 use crate::{
@@ -17,6 +21,7 @@ use crate::{
 use std::{collections::HashMap, path::Path};
 
 pub struct SlurmBackend {
+	config: Config,
 	slurm: SlurmConfig,
 	default_memory_mb: u64,
 	instance: String,
@@ -34,6 +39,7 @@ impl SlurmBackend {
 			.map_err(|e| e.to_string())?
 			.ok_or_else(|| format!("slurm.group `{}` does not exist", config.slurm.group))?;
 		Ok(SlurmBackend {
+			config: config.clone(),
 			slurm: config.slurm.clone(),
 			default_memory_mb: config.limits.default_memory_mb,
 			instance: instance.to_string(),
@@ -47,9 +53,13 @@ impl SlurmBackend {
 		format!("utc-{}-job-{job_id}", self.instance)
 	}
 
-	/// The wrapper Slurm runs: timestamps, the workload under its exact limit, the
-	/// exit status and the children's CPU time, each in a file of the job folder.
-	fn wrapper(&self, job: &JobRequest, dir: &JobDir) -> Result<String, BackendError> {
+	/// The wrapper Slurm runs (see the module's docs).
+	fn wrapper(
+		&self,
+		job: &JobRequest,
+		dir: &JobDir,
+		network: bool,
+	) -> Result<String, BackendError> {
 		let run = match &job.workload {
 			Workload::Batch { script } => {
 				let script = if script.starts_with("#!") {
@@ -73,47 +83,69 @@ impl SlurmBackend {
 				))
 			}
 		};
-		let mut exports = vec![
-			"export PATH=/usr/local/bin:/usr/bin:/bin".to_string(),
-			"export HOME=\"$d/out\"".into(),
-			"export OUTPUT_DIR=\"$d/out\"".into(),
+		let out = dir.out().to_string_lossy().into_owned();
+		let mut env = vec![
+			"PATH=/usr/local/bin:/usr/bin:/bin".to_string(),
+			format!("HOME={out}"),
+			format!("OUTPUT_DIR={out}"),
 		];
 		if job.input.is_some() {
-			exports.push("export INPUT_FILE=\"$d/input\"".into());
+			env.push(format!("INPUT_FILE={}", dir.input().display()));
 		}
-		if let Workload::Command { env, .. } = &job.workload {
-			for (key, value) in env {
-				exports.push(format!("export {key}={}", shell_quote(value)));
-			}
+		if let Workload::Command { env: job_env, .. } = &job.workload {
+			env.extend(job_env.iter().map(|(key, value)| format!("{key}={value}")));
 		}
+		let env = env.iter().map(|kv| shell_quote(kv)).collect::<Vec<_>>().join(" ");
 		let limit_s = format!("{}.{:03}", job.max_duration_ms / 1000, job.max_duration_ms % 1000);
+		let isolate = if network { "" } else { "/usr/bin/unshare --net -- " };
 		Ok(format!(
-			"#!/bin/sh\nd={dir}\n{exports}\ndate +%s%3N > \"$d/started\"\ntimeout -s KILL {limit_s} {run}\nrc=$?\ntimes > \"$d/times\"\ndate +%s%3N > \"$d/ended\"\necho \"$rc\" > \"$d/rc\"\nexit \"$rc\"\n",
-			dir = shell_quote(&dir.root.to_string_lossy()),
-			exports = exports.join("\n"),
+			r#"#!/bin/sh
+m={meta}
+record() {{ times > "$m/times"; date +%s%3N > "$m/ended"; echo "$1" > "$m/rc"; }}
+stop() {{ kill -TERM "$pid" 2>/dev/null; wait "$pid"; record 143; exit 143; }}
+trap stop TERM INT
+date +%s%3N > "$m/started"
+/usr/bin/timeout -s KILL {limit_s} {isolate}/usr/bin/setpriv --reuid={uid} --regid={gid} --clear-groups --no-new-privs -- /usr/bin/env -i {env} {run} &
+pid=$!
+wait "$pid"
+rc=$?
+record "$rc"
+exit "$rc"
+"#,
+			meta = shell_quote(&dir.file("meta").to_string_lossy()),
+			uid = self.uid.as_raw(),
+			gid = self.gid.as_raw(),
 		))
+	}
+
+	fn network_allowed(&self, class: u32) -> bool {
+		self.config.class_policy(class).network
 	}
 
 	fn tool(&self, program: &Path, args: Vec<String>) -> Result<String, BackendError> {
 		run_tool(program, &args)
 	}
 
-	/// The job's outcome from the wrapper's files, if it wrote them.
-	fn wrapper_outcome(&self, job: &JobRequest, dir: &JobDir) -> Option<Outcome> {
+	/// The job's outcome from the wrapper's records, if it wrote them. `cancelled`:
+	/// Slurm says the job was cancelled.
+	fn wrapper_outcome(&self, job: &JobRequest, dir: &JobDir, cancelled: bool) -> Option<Outcome> {
+		let meta = dir.file("meta");
 		let read_num = |name: &str| -> Option<i64> {
-			std::fs::read_to_string(dir.file(name)).ok()?.trim().parse().ok()
+			std::fs::read_to_string(meta.join(name)).ok()?.trim().parse().ok()
 		};
 		let rc = read_num("rc")? as i32;
 		let started = read_num("started").map(|t| t as u64);
 		let ended = read_num("ended").map(|t| t as u64).unwrap_or_else(now_ms);
 		let wall_ms = started.map(|s| ended.saturating_sub(s)).unwrap_or(0);
-		let cpu_ms = std::fs::read_to_string(dir.file("times"))
+		let cpu_ms = std::fs::read_to_string(meta.join("times"))
 			.ok()
 			.and_then(|t| metering::parse_times(&t))
 			.unwrap_or(0);
 		let (end, result_hash) = match metering::output_hash(&dir.stdout(), &dir.out()) {
 			Ok(hash) => (
-				if rc == 137 && wall_ms >= job.max_duration_ms {
+				if cancelled {
+					End::Stopped
+				} else if rc == 137 && wall_ms >= job.max_duration_ms {
 					End::TimedOut
 				} else if rc > 128 && rc < 160 {
 					End::Killed(format!("killed: signal {}", rc - 128))
@@ -178,24 +210,25 @@ impl Backend for SlurmBackend {
 	}
 
 	fn submit(&self, job: &JobRequest, dir: &JobDir) -> Result<Handle, BackendError> {
-		let wrapper = dir.file("wrapper.sh");
-		std::fs::write(&wrapper, self.wrapper(job, dir)?)?;
-		set_mode(&wrapper, 0o755)?;
-		// The job's user owns its folder (the agent's own files stay out of reach).
-		for path in [dir.root.clone(), dir.out(), wrapper.clone()]
-			.into_iter()
-			.chain(job.input.as_ref().map(|_| dir.input()))
-			.chain(matches!(job.workload, Workload::Batch { .. }).then(|| dir.file("script")))
-		{
-			nix::unistd::chown(&path, Some(self.uid), Some(self.gid))
-				.map_err(|e| BackendError::Engine(format!("chown {}: {e}", path.display())))?;
+		// The job folder and its records are root's; only `out/` is the workload's.
+		let meta = dir.file("meta");
+		std::fs::create_dir_all(&meta)?;
+		set_mode(&dir.root, 0o711)?;
+		set_mode(&meta, 0o755)?;
+		nix::unistd::chown(&dir.out(), Some(self.uid), Some(self.gid))
+			.map_err(|e| BackendError::Engine(format!("chown {}: {e}", dir.out().display())))?;
+		set_mode(&dir.out(), 0o700)?;
+		if job.input.is_some() {
+			set_mode(&dir.input(), 0o644)?;
 		}
+		let network = job.network && self.network_allowed(job.class);
+		let wrapper = dir.file("wrapper.sh");
+		std::fs::write(&wrapper, self.wrapper(job, dir, network)?)?;
+		set_mode(&wrapper, 0o755)?;
 		let minutes = job.max_duration_ms.div_ceil(60_000) + 1;
 		let mut args = vec![
 			"--parsable".to_string(),
 			format!("--job-name={}", self.name(&job.job_id)),
-			format!("--uid={}", self.slurm.user),
-			format!("--gid={}", self.slurm.group),
 			format!("--time={minutes}"),
 			format!("--chdir={}", dir.out().display()),
 			format!("--output={}", dir.stdout().display()),
@@ -211,7 +244,7 @@ impl Backend for SlurmBackend {
 			args.push(format!("--gres=gpu:{}", job.resources.gpus));
 		}
 		args.push(wrapper.to_string_lossy().into_owned());
-		// `--export=ALL` of a cleared environment: the job sees only what the wrapper sets.
+		// `--export=ALL` of a cleared environment: the wrapper sees nothing of the agent's.
 		let mut command = std::process::Command::new(&self.slurm.sbatch);
 		command.env_clear().env("PATH", "/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin").args(&args);
 		if let Ok(conf) = std::env::var("SLURM_CONF") {
@@ -269,21 +302,26 @@ impl Backend for SlurmBackend {
 				let states = states.as_ref().map_err(|e| BackendError::Engine(e.to_string()))?;
 				let state = states.get(job_id).map(String::as_str);
 				let started = || {
-					std::fs::read_to_string(dir.file("started")).ok()?.trim().parse::<u64>().ok()
+					std::fs::read_to_string(dir.file("meta").join("started"))
+						.ok()?
+						.trim()
+						.parse::<u64>()
+						.ok()
 				};
+				let cancelled = state == Some("CANCELLED");
 				match state {
 					Some("PENDING") | Some("REQUEUED") | Some("CONFIGURING") | Some("RESIZING") => {
 						Ok(Progress::Queued)
 					}
 					Some("RUNNING") | Some("SUSPENDED") | Some("COMPLETING")
-					| Some("STAGE_OUT") => Ok(match self.wrapper_outcome(job, dir) {
+					| Some("STAGE_OUT") => Ok(match self.wrapper_outcome(job, dir, false) {
 						Some(outcome) if state == Some("COMPLETING") => Progress::Finished(outcome),
 						_ => started()
 							.map(|started_at_ms| Progress::Running { started_at_ms })
 							.unwrap_or(Progress::Queued),
 					}),
-					_ => Ok(Progress::Finished(self.wrapper_outcome(job, dir).unwrap_or_else(
-						|| {
+					_ => Ok(Progress::Finished(
+						self.wrapper_outcome(job, dir, cancelled).unwrap_or_else(|| {
 							let end = match state {
 								Some("CANCELLED") => End::Stopped,
 								Some("TIMEOUT") | Some("DEADLINE") => End::TimedOut,
@@ -294,8 +332,8 @@ impl Backend for SlurmBackend {
 								None => End::Backend(format!("slurm job {job_id} vanished")),
 							};
 							Outcome::without_result(started(), end)
-						},
-					))),
+						}),
+					)),
 				}
 			})
 			.collect()
@@ -305,10 +343,19 @@ impl Backend for SlurmBackend {
 		let Handle::Slurm { job_id } = handle else {
 			return Err(BackendError::Engine("not a slurm job".into()));
 		};
+		if *job_id == 0 {
+			return Err(BackendError::Engine(
+				"the slurm job's id is unknown (it ended long ago)".into(),
+			));
+		}
 		self.tool(&self.slurm.scancel.clone(), vec![job_id.to_string()]).map(|_| ())
 	}
 
-	fn recover(&self, job: &JobRequest, _dir: &JobDir) -> Result<Option<Handle>, BackendError> {
+	fn enforces_deadline(&self) -> bool {
+		true
+	}
+
+	fn recover(&self, job: &JobRequest, dir: &JobDir) -> Result<Option<Handle>, BackendError> {
 		let text = self.tool(
 			&self.slurm.squeue.clone(),
 			vec![
@@ -320,10 +367,14 @@ impl Backend for SlurmBackend {
 				"%i".into(),
 			],
 		)?;
-		Ok(text
-			.lines()
-			.filter_map(|l| l.trim().parse().ok())
-			.max()
-			.map(|job_id| Handle::Slurm { job_id }))
+		if let Some(job_id) = text.lines().filter_map(|l| l.trim().parse().ok()).max() {
+			return Ok(Some(Handle::Slurm { job_id }));
+		}
+		// Slurm forgets finished jobs after `MinJobAge`; the wrapper's records say it ran.
+		// Without its id the outcome comes from those records alone.
+		if dir.file("meta").join("started").exists() {
+			return Ok(Some(Handle::Slurm { job_id: 0 }));
+		}
+		Ok(None)
 	}
 }

@@ -33,6 +33,7 @@ slurm = {slurm}
 max_duration_ms = 600000
 max_memory_mb = 2048
 default_memory_mb = 512
+allow_internal_inputs = true
 [process]
 max_running = 16
 [container]
