@@ -14,7 +14,7 @@ dpkg -s libssl-dev >/dev/null 2>&1 || need_apt+=(libssl-dev)
 command -v node >/dev/null 2>&1 || need_apt+=(nodejs npm)
 # utc-agent's engines: bubblewrap sandboxes, rootful podman (runc, with a busybox
 # image built locally) and a single-node Slurm cluster (munge, slurmctld, slurmd).
-for pkg in curl bubblewrap podman runc uidmap catatonit containernetworking-plugins iptables \
+for pkg in curl bubblewrap slirp4netns podman runc uidmap catatonit containernetworking-plugins iptables \
 	busybox-static munge slurmctld slurmd slurm-client slurm-wlm-basic-plugins; do
 	dpkg -s "$pkg" >/dev/null 2>&1 || need_apt+=("$pkg")
 done

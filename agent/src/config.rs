@@ -56,6 +56,8 @@ pub struct Limits {
 pub struct ProcessConfig {
 	pub bwrap: PathBuf,
 	pub prlimit: PathBuf,
+	/// Connects the sandboxes of jobs with network (never to the host's loopback).
+	pub slirp4netns: PathBuf,
 	/// Jobs run at once; more wait `queued`.
 	pub max_running: usize,
 }
@@ -137,6 +139,7 @@ impl Default for ProcessConfig {
 		ProcessConfig {
 			bwrap: PathBuf::from("/usr/bin/bwrap"),
 			prlimit: PathBuf::from("/usr/bin/prlimit"),
+			slirp4netns: PathBuf::from("/usr/bin/slirp4netns"),
 			max_running: std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1),
 		}
 	}

@@ -549,3 +549,78 @@ fn prepare(agent: &Agent, job: &JobRequest, dir: &JobDir) -> Result<(), String> 
 	}
 	Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+	use crate::store::tests::record;
+
+	fn outcome(end: End, exit_code: Option<i32>, wall_ms: u64) -> Outcome {
+		Outcome {
+			started_at_ms: Some(10),
+			finished_at_ms: 10 + wall_ms,
+			exit_code,
+			end,
+			usage: Usage { wall_ms, cpu_ms: 1, gpus: 0 },
+			result_hash: Some("0x00".into()),
+		}
+	}
+
+	fn settled(stop: Option<StopCause>, outcome: Outcome) -> (JobState, Option<String>) {
+		let mut r = record("1");
+		r.request.max_duration_ms = 1_000;
+		r.stop = stop;
+		settle(&mut r, outcome);
+		(r.status.state, r.status.reason)
+	}
+
+	#[test]
+	fn a_job_that_exited_before_its_stop_landed_is_reported_as_it_ended() {
+		let done = outcome(End::Exited, Some(0), 990);
+		assert_eq!(settled(Some(StopCause::Timeout), done.clone()), (JobState::Completed, None));
+		assert_eq!(settled(Some(StopCause::Cancelled), done), (JobState::Completed, None));
+	}
+
+	#[test]
+	fn stops_decide_the_state_of_what_they_ended() {
+		assert_eq!(
+			settled(Some(StopCause::Cancelled), outcome(End::Stopped, Some(143), 300)),
+			(JobState::Cancelled, Some("cancelled".into()))
+		);
+		assert_eq!(
+			settled(
+				Some(StopCause::Timeout),
+				outcome(End::Killed("killed: signal 9".into()), None, 1_002)
+			),
+			(JobState::Failed, Some("timeout".into()))
+		);
+		assert_eq!(
+			settled(Some(StopCause::Timeout), outcome(End::Exited, Some(0), 1_000)),
+			(JobState::Failed, Some("timeout".into())),
+			"a clean exit at the limit is still past it"
+		);
+	}
+
+	#[test]
+	fn engine_outcomes_map_to_states_and_reasons() {
+		assert_eq!(
+			settled(None, outcome(End::Exited, Some(3), 5)),
+			(JobState::Failed, Some("exit".into()))
+		);
+		assert_eq!(
+			settled(None, outcome(End::TimedOut, Some(137), 1_000)),
+			(JobState::Failed, Some("timeout".into()))
+		);
+		assert_eq!(
+			settled(None, outcome(End::Backend("gone".into()), None, 0)),
+			(JobState::Failed, Some("backend: gone".into()))
+		);
+		let mut r = record("1");
+		r.request.resources.gpus = 2;
+		settle(&mut r, outcome(End::Exited, Some(0), 5));
+		assert_eq!(
+			(r.status.state, r.status.usage.gpus, r.status.exit_code),
+			(JobState::Completed, 2, Some(0))
+		);
+	}
+}

@@ -71,6 +71,15 @@ fn the_sandbox_has_no_network_unless_the_class_allows_it() {
 	let done = agent.wait_final("5", T);
 	assert_eq!(done["state"], "completed", "{done}");
 	assert_eq!(std::fs::read_to_string(agent.job_dir("5").join("stdout")).unwrap(), "beacon\n");
+
+	// Even then, the host's loopback (the agent, the node's RPC) stays out of reach.
+	let mut loopback = job("16", 10_000, sh(&format!("curl -sS -m 3 {}/health", agent.url)));
+	loopback["class"] = json!(5);
+	loopback["network"] = json!(true);
+	agent.submit(&loopback);
+	let refused = agent.wait_final("16", T);
+	assert_eq!(refused["state"], "failed", "the sandbox reached the host's loopback: {refused}");
+	assert_eq!(std::fs::read_to_string(agent.job_dir("16").join("stdout")).unwrap(), "");
 }
 
 #[test]

@@ -124,7 +124,10 @@ fn a_batch_job_cannot_rewrite_its_own_records_nor_reach_the_network() {
 	agent.submit(&allowed);
 	let done = agent.wait_final("9", T);
 	assert_eq!(done["state"], "completed", "{done}");
-	assert_eq!(std::fs::read_to_string(agent.job_dir("9").join("stdout")).unwrap(), "beacon\nreached\ndone\n");
+	assert_eq!(
+		std::fs::read_to_string(agent.job_dir("9").join("stdout")).unwrap(),
+		"beacon\nreached\ndone\n"
+	);
 }
 
 #[test]

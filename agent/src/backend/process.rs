@@ -32,7 +32,14 @@ use std::{
 struct SandboxSpec {
 	argv: Vec<String>,
 	timeout_ms: u64,
+	/// For a job with network: slirp4netns, which gives the sandbox's own network
+	/// namespace a user-mode route out, without the host's loopback. `argv` then holds
+	/// `@INFO_FD@` and `@BLOCK_FD@`, replaced by the pipes bwrap reports and waits on.
+	slirp4netns: Option<String>,
 }
+
+const INFO_FD: &str = "@INFO_FD@";
+const BLOCK_FD: &str = "@BLOCK_FD@";
 
 #[derive(Serialize, Deserialize)]
 struct Started {
@@ -58,6 +65,7 @@ pub struct ProcessBackend {
 	agent_exe: PathBuf,
 	bwrap: PathBuf,
 	prlimit: PathBuf,
+	slirp4netns: PathBuf,
 	limits: crate::config::Limits,
 	/// Whether the class allows the network, by class id (resolved per job).
 	config: Config,
@@ -93,6 +101,7 @@ impl ProcessBackend {
 			agent_exe: std::env::current_exe()?,
 			bwrap: config.process.bwrap.clone(),
 			prlimit: config.process.prlimit.clone(),
+			slirp4netns: config.process.slirp4netns.clone(),
 			limits: config.limits.clone(),
 			config: config.clone(),
 			children: Mutex::new(Vec::new()),
@@ -123,7 +132,8 @@ impl ProcessBackend {
 			s("--unshare-all"),
 		];
 		if network {
-			argv.push(s("--share-net"));
+			// Its own network namespace still: slirp4netns connects it once it exists.
+			argv.extend([s("--info-fd"), s(INFO_FD), s("--block-fd"), s(BLOCK_FD)]);
 		}
 		argv.extend(
 			[
@@ -155,12 +165,14 @@ impl ProcessBackend {
 		let mut etc =
 			vec!["/etc/alternatives", "/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/ld.so.conf.d"];
 		if network {
-			etc.extend([
-				"/etc/resolv.conf",
-				"/etc/hosts",
-				"/etc/nsswitch.conf",
-				"/etc/ssl",
-				"/etc/ca-certificates",
+			etc.extend(["/etc/hosts", "/etc/nsswitch.conf", "/etc/ssl", "/etc/ca-certificates"]);
+		}
+		if network {
+			// slirp4netns's resolver, which forwards to the host's.
+			argv.extend([
+				s("--ro-bind"),
+				dir.file("resolv.conf").to_string_lossy().into_owned(),
+				s("/etc/resolv.conf"),
 			]);
 		}
 		for path in etc {
@@ -287,8 +299,24 @@ impl Backend for ProcessBackend {
 	}
 
 	fn submit(&self, job: &JobRequest, dir: &JobDir) -> Result<Handle, BackendError> {
-		let spec =
-			SandboxSpec { argv: self.sandbox_argv(job, dir)?, timeout_ms: job.max_duration_ms };
+		let network = job.network && self.config.class_policy(job.class).network;
+		let slirp4netns = if network {
+			if !self.slirp4netns.exists() {
+				return Err(BackendError::Engine(format!(
+					"{} is missing: jobs with network need it",
+					self.slirp4netns.display()
+				)));
+			}
+			std::fs::write(dir.file("resolv.conf"), "nameserver 10.0.2.3\n")?;
+			Some(self.slirp4netns.to_string_lossy().into_owned())
+		} else {
+			None
+		};
+		let spec = SandboxSpec {
+			argv: self.sandbox_argv(job, dir)?,
+			timeout_ms: job.max_duration_ms,
+			slirp4netns,
+		};
 		write_atomically(
 			&dir.file("sandbox.json"),
 			&serde_json::to_vec(&spec).map_err(std::io::Error::from)?,
@@ -453,12 +481,15 @@ fn supervise(job_dir: &Path) -> std::io::Result<()> {
 		.ok_or_else(|| std::io::Error::other("sandbox.json has an empty command"))?;
 	let started_at_ms = now_ms();
 	let started = Instant::now();
-	let mut child = Command::new(program)
-		.args(args)
+	let mut command = Command::new(program);
+	command
 		.stdin(Stdio::null())
 		.stdout(std::fs::File::create(dir.stdout())?)
-		.stderr(std::fs::File::create(dir.stderr())?)
-		.spawn()?;
+		.stderr(std::fs::File::create(dir.stderr())?);
+	let (mut child, mut slirp) = match &spec.slirp4netns {
+		None => (command.args(args).spawn()?, None),
+		Some(slirp4netns) => spawn_with_network(command, args, slirp4netns, job_dir)?,
+	};
 	write_atomically(
 		&job_dir.join("started.json"),
 		&serde_json::to_vec(&Started { started_at_ms })?,
@@ -490,6 +521,10 @@ fn supervise(job_dir: &Path) -> std::io::Result<()> {
 		std::thread::sleep(Duration::from_millis(5));
 	};
 	let wall_ms = started.elapsed().as_millis() as u64;
+	if let Some(slirp) = slirp.as_mut() {
+		let _ = slirp.kill();
+		let _ = slirp.wait();
+	}
 	let cpu_ms = nix::sys::resource::getrusage(nix::sys::resource::UsageWho::RUSAGE_CHILDREN)
 		.map(|usage| {
 			let tv =
@@ -552,4 +587,89 @@ fn tree_cpu_ms(root: i32) -> u64 {
 		nix::unistd::sysconf(nix::unistd::SysconfVar::CLK_TCK).ok().flatten().unwrap_or(100).max(1)
 			as u64;
 	ticks * 1000 / hz
+}
+
+/// Starts the sandbox in its own network namespace and connects that namespace with
+/// slirp4netns before the workload runs: bwrap reports the sandbox's pid on one
+/// pipe and waits on another until the route is up.
+fn spawn_with_network(
+	mut command: Command,
+	args: &[String],
+	slirp4netns: &str,
+	job_dir: &Path,
+) -> std::io::Result<(Child, Option<Child>)> {
+	use std::{
+		io::{Read, Write},
+		os::fd::AsRawFd,
+	};
+	let cloexec = |fd: &std::os::fd::OwnedFd| {
+		nix::fcntl::fcntl(
+			fd.as_raw_fd(),
+			nix::fcntl::FcntlArg::F_SETFD(nix::fcntl::FdFlag::FD_CLOEXEC),
+		)
+		.map(|_| ())
+		.map_err(std::io::Error::from)
+	};
+	let (info_read, info_write) = nix::unistd::pipe().map_err(std::io::Error::from)?;
+	let (block_read, block_write) = nix::unistd::pipe().map_err(std::io::Error::from)?;
+	let (ready_read, ready_write) = nix::unistd::pipe().map_err(std::io::Error::from)?;
+	// Only the ends the children use are inherited.
+	cloexec(&info_read)?;
+	cloexec(&block_write)?;
+	cloexec(&ready_read)?;
+	let args: Vec<String> = args
+		.iter()
+		.map(|a| match a.as_str() {
+			INFO_FD => info_write.as_raw_fd().to_string(),
+			BLOCK_FD => block_read.as_raw_fd().to_string(),
+			_ => a.clone(),
+		})
+		.collect();
+	cloexec(&ready_write)?;
+	let mut child = command.args(&args).spawn()?;
+	drop(info_write);
+	drop(block_read);
+	let failed = |child: &mut Child, what: String| {
+		let _ = child.kill();
+		let _ = child.wait();
+		std::io::Error::other(what)
+	};
+	// One JSON object, `{"child-pid": N, ...}`, as soon as the namespaces exist.
+	let info: serde_json::Value =
+		match serde_json::Deserializer::from_reader(std::fs::File::from(info_read))
+			.into_iter()
+			.next()
+		{
+			Some(Ok(info)) => info,
+			_ => return Err(failed(&mut child, "bwrap reported no sandbox".into())),
+		};
+	let Some(pid) = info["child-pid"].as_u64() else {
+		return Err(failed(&mut child, format!("bwrap reported {info}")));
+	};
+	nix::fcntl::fcntl(
+		ready_write.as_raw_fd(),
+		nix::fcntl::FcntlArg::F_SETFD(nix::fcntl::FdFlag::empty()),
+	)
+	.map_err(std::io::Error::from)?;
+	let slirp = Command::new(slirp4netns)
+		.args(["--configure", "--mtu=65520", "--disable-host-loopback"])
+		.arg(format!("--ready-fd={}", ready_write.as_raw_fd()))
+		// By path: joining the sandbox's user namespace first would cost root its rights.
+		.args(["--netns-type=path".to_string(), format!("/proc/{pid}/ns/net"), "tap0".to_string()])
+		.stdin(Stdio::null())
+		.stdout(Stdio::null())
+		.stderr(std::fs::File::create(job_dir.join("slirp4netns.log"))?)
+		.spawn();
+	drop(ready_write);
+	let mut slirp = match slirp {
+		Ok(slirp) => slirp,
+		Err(e) => return Err(failed(&mut child, format!("slirp4netns: {e}"))),
+	};
+	let mut ready = [0u8; 1];
+	if !matches!(std::fs::File::from(ready_read).read(&mut ready), Ok(1)) {
+		let _ = slirp.kill();
+		return Err(failed(&mut child, "slirp4netns did not connect the sandbox".into()));
+	}
+	std::fs::File::from(block_write).write_all(b"1")?;
+	Ok((child, Some(slirp)))
 }
