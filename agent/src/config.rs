@@ -60,6 +60,8 @@ pub struct ProcessConfig {
 	pub slirp4netns: PathBuf,
 	/// Jobs run at once; more wait `queued`.
 	pub max_running: usize,
+	/// Processes a job may have at once (where the host has cgroups).
+	pub pids_limit: u64,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -141,6 +143,7 @@ impl Default for ProcessConfig {
 			prlimit: PathBuf::from("/usr/bin/prlimit"),
 			slirp4netns: PathBuf::from("/usr/bin/slirp4netns"),
 			max_running: std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1),
+			pids_limit: 1024,
 		}
 	}
 }

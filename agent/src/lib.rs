@@ -9,6 +9,7 @@
 
 pub mod api;
 pub mod backend;
+pub mod cgroup;
 pub mod config;
 pub mod input;
 pub mod job;

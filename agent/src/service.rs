@@ -104,7 +104,8 @@ pub fn build(config: Config) -> Result<(Arc<Agent>, String), String> {
 
 	let mut backends: BTreeMap<BackendKind, Arc<dyn Backend>> = BTreeMap::new();
 	if config.backends.process {
-		let backend = ProcessBackend::new(&config).map_err(|e| format!("process backend: {e}"))?;
+		let backend =
+			ProcessBackend::new(&config, &instance).map_err(|e| format!("process backend: {e}"))?;
 		backends.insert(BackendKind::Process, Arc::new(backend));
 	}
 	if config.backends.container {

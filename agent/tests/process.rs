@@ -350,3 +350,25 @@ fn expected_file_hash(data: &[u8]) -> String {
 	std::fs::write(dir.path().join("f"), data).unwrap();
 	utc_agent::metering::file_hash(&dir.path().join("f")).unwrap()
 }
+
+#[test]
+fn a_job_is_held_to_its_memory_and_process_limits() {
+	let agent = Agent::start(&["process"]);
+	// /tmp is memory too: 200 MiB of it in a 64 MiB job.
+	let mut hog = job("17", 20_000, sh("head -c 200000000 /dev/zero > /tmp/big; echo survived"));
+	hog["resources"]["memory_mb"] = json!(64);
+	agent.submit(&hog);
+	let done = agent.wait_final("17", T);
+	assert_eq!(done["state"], "failed", "{done}");
+	assert_eq!(done["reason"], "killed: memory limit", "{done}");
+
+	// At most 64 processes (the test agent's limit): the 100th fork fails.
+	agent.submit(&job(
+		"18",
+		20_000,
+		sh("n=0; while [ $n -lt 100 ]; do sleep 2 & n=$((n+1)); done; wait"),
+	));
+	let done = agent.wait_final("18", T);
+	let stderr = std::fs::read_to_string(agent.job_dir("18").join("stderr")).unwrap();
+	assert!(stderr.contains("fork"), "{done}\n{stderr}");
+}

@@ -12,6 +12,7 @@ use super::{
 	JobDir, Outcome, Progress,
 };
 use crate::{
+	cgroup::{CgroupSpec, JobCgroup, Saved},
 	config::Config,
 	job::{now_ms, BackendKind, JobRequest, Usage, Workload},
 	metering,
@@ -36,6 +37,9 @@ struct SandboxSpec {
 	/// namespace a user-mode route out, without the host's loopback. `argv` then holds
 	/// `@INFO_FD@` and `@BLOCK_FD@`, replaced by the pipes bwrap reports and waits on.
 	slirp4netns: Option<String>,
+	/// The job's own cgroups, where the host has them: memory and process limits and
+	/// exact CPU time. Without them, the address-space limit stands in for memory.
+	cgroup: Option<CgroupSpec>,
 }
 
 const INFO_FD: &str = "@INFO_FD@";
@@ -55,6 +59,9 @@ struct SandboxResult {
 	cpu_ms: u64,
 	exit_code: Option<i32>,
 	signal: Option<i32>,
+	/// Whether the kernel killed a process of the job for exceeding its memory.
+	#[serde(default)]
+	memory_killed: bool,
 	/// `exited`, `timeout` or `stopped`.
 	end: String,
 	result_hash: Option<String>,
@@ -73,6 +80,9 @@ pub struct ProcessBackend {
 	children: Mutex<Vec<Child>>,
 	/// The host's top-level system folders: symlinks (merged /usr) or folders.
 	system: Vec<(String, SystemEntry)>,
+	/// Whether jobs get cgroups of their own.
+	cgroups: bool,
+	instance: String,
 }
 
 enum SystemEntry {
@@ -81,7 +91,7 @@ enum SystemEntry {
 }
 
 impl ProcessBackend {
-	pub fn new(config: &Config) -> std::io::Result<ProcessBackend> {
+	pub fn new(config: &Config, instance: &str) -> std::io::Result<ProcessBackend> {
 		let mut system = Vec::new();
 		for name in ["bin", "sbin", "lib", "lib32", "lib64", "libx32"] {
 			let path = Path::new("/").join(name);
@@ -106,6 +116,8 @@ impl ProcessBackend {
 			config: config.clone(),
 			children: Mutex::new(Vec::new()),
 			system,
+			cgroups: crate::cgroup::available(),
+			instance: instance.to_string(),
 		})
 	}
 
@@ -121,16 +133,18 @@ impl ProcessBackend {
 		let cpu_s = job.max_duration_ms.div_ceil(1000).max(1).saturating_mul(cores);
 		let network = job.network && self.config.class_policy(job.class).network;
 		let s = |x: &str| x.to_string();
-		let mut argv = vec![
-			self.prlimit.to_string_lossy().into_owned(),
-			format!("--as={}", memory_mb.saturating_mul(1024 * 1024)),
+		let mut argv = vec![self.prlimit.to_string_lossy().into_owned()];
+		if !self.cgroups {
+			argv.push(format!("--as={}", memory_mb.saturating_mul(1024 * 1024)));
+		}
+		argv.extend([
 			format!("--cpu={cpu_s}"),
 			format!("--fsize={}", self.limits.max_output_mb.saturating_mul(1024 * 1024)),
 			s("--core=0"),
 			s("--"),
 			self.bwrap.to_string_lossy().into_owned(),
 			s("--unshare-all"),
-		];
+		]);
 		if network {
 			// Its own network namespace still: slirp4netns connects it once it exists.
 			argv.extend([s("--info-fd"), s(INFO_FD), s("--block-fd"), s(BLOCK_FD)]);
@@ -228,6 +242,7 @@ impl ProcessBackend {
 		let end = match (result.end.as_str(), result.signal) {
 			("timeout", _) => End::TimedOut,
 			("stopped", _) => End::Stopped,
+			_ if result.memory_killed => End::Killed("killed: memory limit".into()),
 			(_, Some(signal)) => End::Killed(signal_reason(signal)),
 			_ => End::Exited,
 		};
@@ -312,10 +327,20 @@ impl Backend for ProcessBackend {
 		} else {
 			None
 		};
+		let cgroup = self.cgroups.then(|| CgroupSpec {
+			name: format!("{}-job-{}", self.instance, job.job_id),
+			memory_bytes: job
+				.resources
+				.memory_mb
+				.unwrap_or(self.limits.default_memory_mb)
+				.saturating_mul(1024 * 1024),
+			pids_max: self.config.process.pids_limit,
+		});
 		let spec = SandboxSpec {
 			argv: self.sandbox_argv(job, dir)?,
 			timeout_ms: job.max_duration_ms,
 			slirp4netns,
+			cgroup,
 		};
 		write_atomically(
 			&dir.file("sandbox.json"),
@@ -447,6 +472,7 @@ pub fn run_sandbox(job_dir: &Path) -> i32 {
 				cpu_ms: 0,
 				exit_code: None,
 				signal: None,
+				memory_killed: false,
 				end: "exited".into(),
 				result_hash: None,
 				hash_error: Some(e.to_string()),
@@ -486,9 +512,31 @@ fn supervise(job_dir: &Path) -> std::io::Result<()> {
 		.stdin(Stdio::null())
 		.stdout(std::fs::File::create(dir.stdout())?)
 		.stderr(std::fs::File::create(dir.stderr())?);
-	let (mut child, mut slirp) = match &spec.slirp4netns {
-		None => (command.args(args).spawn()?, None),
-		Some(slirp4netns) => spawn_with_network(command, args, slirp4netns, job_dir)?,
+	// The supervisor steps into the job's cgroups just to start it, so everything the
+	// job ever starts is inside from its first instruction.
+	let cgroup = spec.cgroup.as_ref().map(JobCgroup::create).transpose()?;
+	let saved = Saved::current()?;
+	if let Some(cgroup) = &cgroup {
+		cgroup.enter(std::process::id())?;
+	}
+	let spawned = match &spec.slirp4netns {
+		None => command.args(args).spawn().map(|child| (child, None)),
+		Some(slirp4netns) => {
+			let cgroup_and_saved = cgroup.as_ref().map(|c| (c, &saved));
+			spawn_with_network(command, args, slirp4netns, job_dir, cgroup_and_saved)
+		}
+	};
+	if let Some(cgroup) = &cgroup {
+		cgroup.leave(std::process::id(), &saved)?;
+	}
+	let (mut child, mut slirp) = match spawned {
+		Ok(spawned) => spawned,
+		Err(e) => {
+			if let Some(cgroup) = &cgroup {
+				cgroup.remove();
+			}
+			return Err(e);
+		}
 	};
 	write_atomically(
 		&job_dir.join("started.json"),
@@ -533,6 +581,14 @@ fn supervise(job_dir: &Path) -> std::io::Result<()> {
 		})
 		.unwrap_or(0)
 		.max(cpu_at_kill);
+	let (cpu_ms, memory_killed) = match &cgroup {
+		Some(cgroup) => {
+			let measured = (cgroup.cpu_ms().unwrap_or(cpu_ms), cgroup.memory_killed());
+			cgroup.remove();
+			measured
+		}
+		None => (cpu_ms, false),
+	};
 	let (result_hash, hash_error) = match metering::output_hash(&dir.stdout(), &dir.out()) {
 		Ok(hash) => (Some(hash), None),
 		Err(e) => (None, Some(e.to_string())),
@@ -544,6 +600,7 @@ fn supervise(job_dir: &Path) -> std::io::Result<()> {
 		cpu_ms,
 		exit_code: status.code(),
 		signal: status.signal(),
+		memory_killed,
 		end: end.into(),
 		result_hash,
 		hash_error,
@@ -597,6 +654,7 @@ fn spawn_with_network(
 	args: &[String],
 	slirp4netns: &str,
 	job_dir: &Path,
+	cgroup: Option<(&JobCgroup, &Saved)>,
 ) -> std::io::Result<(Child, Option<Child>)> {
 	use std::{
 		io::{Read, Write},
@@ -627,6 +685,10 @@ fn spawn_with_network(
 		.collect();
 	cloexec(&ready_write)?;
 	let mut child = command.args(&args).spawn()?;
+	// slirp4netns is the agent's, not the job's: started from outside its cgroups.
+	if let Some((cgroup, saved)) = cgroup {
+		cgroup.leave(std::process::id(), saved)?;
+	}
 	drop(info_write);
 	drop(block_read);
 	let failed = |child: &mut Child, what: String| {

@@ -36,6 +36,7 @@ default_memory_mb = 512
 allow_internal_inputs = true
 [process]
 max_running = 16
+pids_limit = 64
 [container]
 max_running = 4
 [classes.default]
