@@ -30,12 +30,12 @@ fn a_container_that_succeeds_reports_its_output_hash_and_usage() {
 		),
 	));
 	let done = agent.wait_final("1", T);
-	assert_eq!(done["state"], "completed", "{done}\n{}", agent.log());
-	assert_eq!(done["backend"], "container");
-	assert_eq!(done["exit_code"], 0);
-	assert_eq!(done["result_hash"], expected_hash(b"hello\n", &[("seven", b"7\n")]));
-	assert!(done["usage"]["wall_ms"].as_u64().unwrap() > 0, "{done}");
-	assert!(done["usage"]["cpu_ms"].as_u64().unwrap() > 0, "a busy loop used no CPU time: {done}");
+	assert_completed_with(
+		&agent,
+		&done,
+		"container",
+		&expected_hash(b"hello\n", &[("seven", b"7\n")]),
+	);
 }
 
 #[test]
@@ -43,11 +43,7 @@ fn a_failing_container_reports_its_exit_code() {
 	let agent = agent();
 	agent.submit(&job("2", 20_000, container("exit 5")));
 	let done = agent.wait_final("2", T);
-	assert_eq!(
-		(done["state"].clone(), done["reason"].clone(), done["exit_code"].clone()),
-		(json!("failed"), json!("exit"), json!(5)),
-		"{done}"
-	);
+	assert_failed_with(&done, "exit", json!(5));
 }
 
 #[test]

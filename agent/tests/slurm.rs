@@ -23,12 +23,12 @@ fn a_batch_job_that_succeeds_reports_its_output_hash_and_usage() {
 	let agent = agent();
 	agent.submit(&job("1", 30_000, batch("#!/bin/sh\necho from-slurm\necho 9 > \"$OUTPUT_DIR/nine\"\ni=0; while [ $i -lt 30000 ]; do i=$((i+1)); done\n")));
 	let done = agent.wait_final("1", T);
-	assert_eq!(done["state"], "completed", "{done}\n{}", agent.log());
-	assert_eq!(done["backend"], "slurm");
-	assert_eq!(done["exit_code"], 0);
-	assert_eq!(done["result_hash"], expected_hash(b"from-slurm\n", &[("nine", b"9\n")]));
-	assert!(done["usage"]["wall_ms"].as_u64().unwrap() > 0, "{done}");
-	assert!(done["usage"]["cpu_ms"].as_u64().unwrap() > 0, "a busy loop used no CPU time: {done}");
+	assert_completed_with(
+		&agent,
+		&done,
+		"slurm",
+		&expected_hash(b"from-slurm\n", &[("nine", b"9\n")]),
+	);
 }
 
 #[test]
@@ -36,11 +36,7 @@ fn a_failing_batch_job_reports_its_exit_code() {
 	let agent = agent();
 	agent.submit(&job("2", 30_000, batch("echo no >&2\nexit 3")));
 	let done = agent.wait_final("2", T);
-	assert_eq!(
-		(done["state"].clone(), done["reason"].clone(), done["exit_code"].clone()),
-		(json!("failed"), json!("exit"), json!(3)),
-		"{done}"
-	);
+	assert_failed_with(&done, "exit", json!(3));
 	assert_eq!(std::fs::read_to_string(agent.job_dir("2").join("stderr")).unwrap(), "no\n");
 }
 

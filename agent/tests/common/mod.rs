@@ -262,3 +262,24 @@ pub fn beacon() -> (String, u16) {
 	let ip = socket.local_addr().unwrap().ip().to_string();
 	(ip, port)
 }
+
+/// A job that completed on `backend`: exit status 0, the output hash expected, and
+/// measured wall and CPU time (the workloads these tests check spin a little).
+pub fn assert_completed_with(agent: &Agent, done: &Value, backend: &str, hash: &str) {
+	assert_eq!(done["state"], "completed", "{done}\n{}", agent.log());
+	assert_eq!(done["backend"], backend);
+	assert_eq!(done["exit_code"], 0);
+	assert_eq!(done["reason"], Value::Null);
+	assert_eq!(done["result_hash"], hash);
+	assert!(done["usage"]["wall_ms"].as_u64().unwrap() > 0, "{done}");
+	assert!(done["usage"]["cpu_ms"].as_u64().unwrap() > 0, "a busy loop used no CPU time: {done}");
+}
+
+/// A job that failed with `reason` and exit status `exit_code`.
+pub fn assert_failed_with(done: &Value, reason: &str, exit_code: Value) {
+	assert_eq!(
+		(done["state"].clone(), done["reason"].clone(), done["exit_code"].clone()),
+		(json!("failed"), json!(reason), exit_code),
+		"{done}"
+	);
+}
