@@ -35,14 +35,34 @@ fn layout() -> Option<Layout> {
 	(controllers.contains("memory") && controllers.contains("pids")).then_some(Layout::V2)
 }
 
-/// Whether this host lets the agent make cgroups for its jobs.
+/// Whether this host lets the agent make cgroups for its jobs: one is made, limited
+/// and removed again.
 pub fn available() -> bool {
-	let Some(layout) = layout() else { return false };
-	let probe = match layout {
-		Layout::V1 => Path::new(ROOT).join("memory").join(PARENT),
-		Layout::V2 => Path::new(ROOT).join(PARENT),
+	let probe = CgroupSpec {
+		name: format!("probe-{}", std::process::id()),
+		memory_bytes: 64 << 20,
+		pids_max: 64,
 	};
-	fs::create_dir_all(&probe).is_ok()
+	match JobCgroup::create(&probe) {
+		Ok(cgroup) => {
+			let usable = cgroup.cpu_ms().is_some();
+			cgroup.remove();
+			usable
+		}
+		Err(_) => false,
+	}
+}
+
+/// Where a job's cgroups go: under the cgroups of the process asking (so the jobs
+/// stay within whatever limits the agent's service has), in a folder of the agent's.
+fn parents(layout: Layout) -> io::Result<Vec<PathBuf>> {
+	Ok(match layout {
+		Layout::V1 => {
+			Saved::current()?.homes(layout).into_iter().map(|home| home.join(PARENT)).collect()
+		}
+		// v2 hands controllers down only through cgroups without processes of their own.
+		Layout::V2 => vec![Path::new(ROOT).join(PARENT)],
+	})
 }
 
 pub struct JobCgroup {
@@ -57,24 +77,19 @@ impl JobCgroup {
 		let layout =
 			layout().ok_or_else(|| io::Error::other("no writable cgroups on this host"))?;
 		let root = Path::new(ROOT);
-		let cgroup = match layout {
-			Layout::V1 => JobCgroup {
-				layout,
-				dirs: ["memory", "pids", "cpuacct"]
-					.iter()
-					.map(|c| root.join(c).join(PARENT).join(&spec.name))
-					.collect(),
-			},
-			Layout::V2 => {
-				// Controllers must be handed down to the agent's folder and below it.
-				let _ = fs::write(root.join("cgroup.subtree_control"), "+memory +pids +cpu");
-				fs::create_dir_all(root.join(PARENT))?;
-				let _ = fs::write(
-					root.join(PARENT).join("cgroup.subtree_control"),
-					"+memory +pids +cpu",
-				);
-				JobCgroup { layout, dirs: vec![root.join(PARENT).join(&spec.name)] }
+		let parents = parents(layout)?;
+		if layout == Layout::V2 {
+			// Controllers are handed down one by one: one the host withholds must not
+			// keep the others from the job.
+			fs::create_dir_all(root.join(PARENT))?;
+			for controller in ["+memory", "+pids", "+cpu"] {
+				let _ = fs::write(root.join("cgroup.subtree_control"), controller);
+				let _ = fs::write(root.join(PARENT).join("cgroup.subtree_control"), controller);
 			}
+		}
+		let cgroup = JobCgroup {
+			layout,
+			dirs: parents.iter().map(|parent| parent.join(&spec.name)).collect(),
 		};
 		for dir in &cgroup.dirs {
 			fs::create_dir_all(dir)?;

@@ -20,6 +20,7 @@ pub struct Config {
 	pub process: ProcessConfig,
 	pub container: ContainerConfig,
 	pub slurm: SlurmConfig,
+	pub job_users: JobUsers,
 	/// Per class (its id, or `default` for every other class): which backend runs
 	/// `command` workloads and whether jobs may use the network.
 	pub classes: BTreeMap<String, ClassPolicy>,
@@ -31,6 +32,30 @@ pub struct Backends {
 	pub process: bool,
 	pub container: bool,
 	pub slurm: bool,
+}
+
+/// The unprivileged users jobs run as: job `n` runs as uid and gid
+/// `uid_base + n % uid_count`, so no two jobs share one (pick a range no account of
+/// the hosts uses; the ids need no entry in /etc/passwd).
+#[derive(Clone, Debug, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct JobUsers {
+	pub uid_base: u32,
+	pub uid_count: u32,
+}
+
+impl Default for JobUsers {
+	fn default() -> Self {
+		JobUsers { uid_base: 1_000_000_000, uid_count: 1_000_000_000 }
+	}
+}
+
+impl JobUsers {
+	/// The uid (and gid) of a job.
+	pub fn uid(&self, job_id: &str) -> u32 {
+		let n = job_id.parse::<u64>().unwrap_or(0) % u64::from(self.uid_count.max(1));
+		self.uid_base.saturating_add(n as u32)
+	}
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -77,9 +102,6 @@ pub struct ContainerConfig {
 pub struct SlurmConfig {
 	/// The partition jobs go to; the cluster's default when unset.
 	pub partition: Option<String>,
-	/// The unprivileged user and group jobs run as.
-	pub user: String,
-	pub group: String,
 	/// Jobs handed to Slurm at once (Slurm queues and schedules them).
 	pub max_submitted: usize,
 	pub sbatch: PathBuf,
@@ -110,6 +132,7 @@ impl Default for Config {
 			process: ProcessConfig::default(),
 			container: ContainerConfig::default(),
 			slurm: SlurmConfig::default(),
+			job_users: JobUsers::default(),
 			classes: BTreeMap::new(),
 		}
 	}
@@ -158,8 +181,6 @@ impl Default for SlurmConfig {
 	fn default() -> Self {
 		SlurmConfig {
 			partition: None,
-			user: "nobody".into(),
-			group: "nogroup".into(),
 			max_submitted: 256,
 			sbatch: PathBuf::from("sbatch"),
 			scancel: PathBuf::from("scancel"),
@@ -203,6 +224,13 @@ impl Config {
 		}
 		if self.limits.default_memory_mb > self.limits.max_memory_mb {
 			return Err("limits.default_memory_mb is above limits.max_memory_mb".into());
+		}
+		let last = u64::from(self.job_users.uid_base) + u64::from(self.job_users.uid_count);
+		if self.job_users.uid_base < 1000 || self.job_users.uid_count == 0 || last > i32::MAX as u64
+		{
+			return Err(
+				"job_users: uids must lie in 1000..2^31 and the range must not be empty".into()
+			);
 		}
 		if self.poll_interval_ms == 0 {
 			return Err("poll_interval_ms must be at least 1".into());
@@ -265,7 +293,7 @@ mod tests {
 		assert_eq!(example.listen, default.listen);
 		assert_eq!(example.limits.max_duration_ms, default.limits.max_duration_ms);
 		assert_eq!(example.class_policy(0), ClassPolicy::default());
-		assert_eq!(example.slurm.user, default.slurm.user);
+		assert_eq!(example.job_users.uid("7"), default.job_users.uid("7"));
 	}
 
 	#[test]

@@ -252,6 +252,19 @@ async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> 
 const ENGINE_DEADLINE_GRACE_MS: u64 = 2_000;
 
 async fn tick(agent: &Arc<Agent>) -> Result<(), StoreError> {
+	// Jobs of a backend no longer enabled (the configuration changed across a restart)
+	// cannot be run, polled or stopped: they end here.
+	for record in agent.load_active()? {
+		if !agent.backends.contains_key(&record.status.backend) {
+			let backend = record.status.backend.as_str();
+			let reason = match record.launch {
+				Launch::NotLaunched => format!("backend: the {backend} backend is not enabled"),
+				_ => format!("backend: the {backend} backend was disabled while the job ran"),
+			};
+			agent.finish_unlaunched(&record.request.job_id, JobState::Failed, reason)?;
+		}
+	}
+
 	// Jobs left half-launched.
 	for record in agent.load_active()? {
 		if record.launch == Launch::Launching && !agent.is_launching(&record.request.job_id) {
@@ -522,6 +535,17 @@ fn launch(agent: &Agent, kind: BackendKind, job: &JobRequest) -> Result<(), Stor
 		Err(e) => {
 			agent.metrics.backend_error(kind);
 			tracing::warn!(job = %job.job_id, backend = kind.as_str(), "launch failed: {e}");
+			// `sbatch` may fail after Slurm queued the job (a timed-out answer): asked by
+			// name, Slurm says whether it has it.
+			if kind == BackendKind::Slurm {
+				if let Ok(Some(handle)) = backend.recover(job, &dir) {
+					agent.store.update(&job.job_id, |r| {
+						r.launch = Launch::Launched(handle);
+						true
+					})?;
+					return Ok(());
+				}
+			}
 			agent.finish_unlaunched(&job.job_id, JobState::Failed, format!("backend: {e}"))
 		}
 	}

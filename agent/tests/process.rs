@@ -370,3 +370,15 @@ fn a_job_is_held_to_its_memory_and_process_limits() {
 	let stderr = std::fs::read_to_string(agent.job_dir("18").join("stderr")).unwrap();
 	assert!(stderr.contains("fork"), "{done}\n{stderr}");
 }
+
+#[test]
+fn what_a_job_writes_belongs_to_its_own_user_on_the_host() {
+	use std::os::unix::fs::MetadataExt;
+	let agent = Agent::start(&["process"]);
+	agent.submit(&job("19", 10_000, sh("echo x > /out/f; chmod 4755 /out/f")));
+	let done = agent.wait_final("19", T);
+	assert_eq!(done["state"], "completed", "{done}");
+	let meta = std::fs::metadata(agent.job_dir("19").join("out/f")).unwrap();
+	// Job n runs as uid 1,000,000,000 + n (the default range): never as root.
+	assert_eq!((meta.uid(), meta.gid()), (1_000_000_019, 1_000_000_019));
+}

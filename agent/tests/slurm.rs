@@ -82,12 +82,12 @@ fn a_restarted_agent_finds_its_slurm_job_by_id() {
 }
 
 #[test]
-fn a_command_of_a_slurm_class_runs_as_a_batch_job_as_an_unprivileged_user() {
+fn a_command_of_a_slurm_class_runs_as_a_batch_job_as_its_own_unprivileged_user() {
 	let agent = agent();
 	let mut body = job(
 		"6",
 		30_000,
-		json!({"kind": "command", "program": "/bin/sh", "args": ["-c", "id -un; echo \"$X\"; cat \"$0\" 2>/dev/null || echo no-token", agent.state_dir.join("token").to_string_lossy()], "env": {"X": "it's"}}),
+		json!({"kind": "command", "program": "/bin/sh", "args": ["-c", "id -u; echo \"$X\"; cat \"$0\" 2>/dev/null || echo no-token", agent.state_dir.join("token").to_string_lossy()], "env": {"X": "it's"}}),
 	);
 	body["class"] = json!(9);
 	agent.submit(&body);
@@ -96,7 +96,7 @@ fn a_command_of_a_slurm_class_runs_as_a_batch_job_as_an_unprivileged_user() {
 	assert_eq!(done["backend"], "slurm");
 	assert_eq!(
 		std::fs::read_to_string(agent.job_dir("6").join("stdout")).unwrap(),
-		"nobody\nit's\nno-token\n"
+		"1000000006\nit's\nno-token\n"
 	);
 }
 

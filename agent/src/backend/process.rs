@@ -133,7 +133,18 @@ impl ProcessBackend {
 		let cpu_s = job.max_duration_ms.div_ceil(1000).max(1).saturating_mul(cores);
 		let network = job.network && self.config.class_policy(job.class).network;
 		let s = |x: &str| x.to_string();
-		let mut argv = vec![self.prlimit.to_string_lossy().into_owned()];
+		// The sandbox runs as the job's own unprivileged user: bwrap, not setuid, maps the
+		// sandbox's user onto it (run as root, it would map it onto root).
+		let uid = self.config.job_users.uid(&job.job_id);
+		let mut argv = vec![
+			"/usr/bin/setpriv".to_string(),
+			format!("--reuid={uid}"),
+			format!("--regid={uid}"),
+			"--clear-groups".into(),
+			"--no-new-privs".into(),
+			"--".into(),
+			self.prlimit.to_string_lossy().into_owned(),
+		];
 		if !self.cgroups {
 			argv.push(format!("--as={}", memory_mb.saturating_mul(1024 * 1024)));
 		}
@@ -179,7 +190,12 @@ impl ProcessBackend {
 		let mut etc =
 			vec!["/etc/alternatives", "/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/ld.so.conf.d"];
 		if network {
-			etc.extend(["/etc/hosts", "/etc/nsswitch.conf", "/etc/ssl", "/etc/ca-certificates"]);
+			etc.extend([
+				"/etc/hosts",
+				"/etc/nsswitch.conf",
+				"/etc/ssl/certs",
+				"/etc/ca-certificates",
+			]);
 		}
 		if network {
 			// slirp4netns's resolver, which forwards to the host's.
@@ -287,7 +303,17 @@ impl Backend for ProcessBackend {
 	}
 
 	fn health(&self) -> Result<(), String> {
-		let out = Command::new(&self.bwrap)
+		// As a job runs it: as an unprivileged user, in namespaces of its own.
+		let uid = self.config.job_users.uid_base.to_string();
+		let out = Command::new("/usr/bin/setpriv")
+			.args([
+				&format!("--reuid={uid}"),
+				&format!("--regid={uid}"),
+				"--clear-groups",
+				"--no-new-privs",
+				"--",
+			])
+			.arg(&self.bwrap)
 			.args(["--unshare-all", "--die-with-parent", "--ro-bind", "/usr", "/usr"])
 			.args(self.system.iter().flat_map(|(name, entry)| match entry {
 				SystemEntry::Link(target) => {
@@ -314,6 +340,23 @@ impl Backend for ProcessBackend {
 	}
 
 	fn submit(&self, job: &JobRequest, dir: &JobDir) -> Result<Handle, BackendError> {
+		// The job's user owns its output folder and can pass through to it; the rest of
+		// the job folder is the supervisor's.
+		let uid = self.config.job_users.uid(&job.job_id);
+		nix::unistd::chown(
+			&dir.out(),
+			Some(nix::unistd::Uid::from_raw(uid)),
+			Some(nix::unistd::Gid::from_raw(uid)),
+		)
+		.map_err(|e| BackendError::Engine(format!("chown {}: {e}", dir.out().display())))?;
+		{
+			use std::os::unix::fs::PermissionsExt;
+			std::fs::set_permissions(&dir.root, std::fs::Permissions::from_mode(0o711))?;
+			std::fs::set_permissions(dir.out(), std::fs::Permissions::from_mode(0o700))?;
+			if job.input.is_some() {
+				std::fs::set_permissions(dir.input(), std::fs::Permissions::from_mode(0o644))?;
+			}
+		}
 		let network = job.network && self.config.class_policy(job.class).network;
 		let slirp4netns = if network {
 			if !self.slirp4netns.exists() {
@@ -347,17 +390,13 @@ impl Backend for ProcessBackend {
 			&serde_json::to_vec(&spec).map_err(std::io::Error::from)?,
 		)?;
 		let log = std::fs::File::create(dir.file("sandbox.log"))?;
-		let child = {
-			use std::os::unix::process::CommandExt;
-			Command::new(&self.agent_exe)
-				.arg("sandbox")
-				.arg(&dir.root)
-				.stdin(Stdio::null())
-				.stdout(log.try_clone()?)
-				.stderr(log)
-				.process_group(0)
-				.spawn()?
-		};
+		let child = Command::new(&self.agent_exe)
+			.arg("sandbox")
+			.arg(&dir.root)
+			.stdin(Stdio::null())
+			.stdout(log.try_clone()?)
+			.stderr(log)
+			.spawn()?;
 		let pid = child.id() as i32;
 		// Not reaped yet, so its /proc entry is there even if it already exited.
 		let start_ticks = process_start_ticks(pid).ok_or_else(|| {
@@ -646,6 +685,59 @@ fn tree_cpu_ms(root: i32) -> u64 {
 	ticks * 1000 / hz
 }
 
+/// How long bwrap and slirp4netns get to set up a sandbox's network.
+const NETWORK_SETUP: Duration = Duration::from_secs(10);
+
+/// Kills and reaps a child unless disarmed: every way out of a failed setup stops
+/// what it started.
+struct KillOnDrop(Option<Child>);
+
+impl KillOnDrop {
+	fn disarm(mut self) -> Option<Child> {
+		self.0.take()
+	}
+}
+
+impl Drop for KillOnDrop {
+	fn drop(&mut self) {
+		if let Some(child) = self.0.as_mut() {
+			let _ = child.kill();
+			let _ = child.wait();
+		}
+	}
+}
+
+/// Reads what `fd` offers until its writer closes it, `done` says enough, or the
+/// deadline passes.
+fn read_until(
+	fd: std::os::fd::OwnedFd,
+	deadline: Instant,
+	done: impl Fn(&[u8]) -> bool,
+) -> std::io::Result<Vec<u8>> {
+	use std::{io::Read, os::fd::AsFd};
+	let mut file = std::fs::File::from(fd);
+	let mut buf = Vec::new();
+	let mut chunk = [0u8; 4096];
+	while !done(&buf) {
+		let left = deadline.saturating_duration_since(Instant::now());
+		let timeout = nix::poll::PollTimeout::try_from(left.as_millis().min(60_000) as i32)
+			.unwrap_or(nix::poll::PollTimeout::ZERO);
+		let mut fds = [nix::poll::PollFd::new(file.as_fd(), nix::poll::PollFlags::POLLIN)];
+		match nix::poll::poll(&mut fds, timeout) {
+			Ok(0) => return Err(std::io::Error::new(std::io::ErrorKind::TimedOut, "timed out")),
+			Ok(_) => {}
+			Err(nix::errno::Errno::EINTR) => continue,
+			Err(e) => return Err(e.into()),
+		}
+		let n = file.read(&mut chunk)?;
+		if n == 0 {
+			break;
+		}
+		buf.extend_from_slice(&chunk[..n]);
+	}
+	Ok(buf)
+}
+
 /// Starts the sandbox in its own network namespace and connects that namespace with
 /// slirp4netns before the workload runs: bwrap reports the sandbox's pid on one
 /// pipe and waits on another until the route is up.
@@ -656,25 +748,20 @@ fn spawn_with_network(
 	job_dir: &Path,
 	cgroup: Option<(&JobCgroup, &Saved)>,
 ) -> std::io::Result<(Child, Option<Child>)> {
-	use std::{
-		io::{Read, Write},
-		os::fd::AsRawFd,
-	};
-	let cloexec = |fd: &std::os::fd::OwnedFd| {
-		nix::fcntl::fcntl(
-			fd.as_raw_fd(),
-			nix::fcntl::FcntlArg::F_SETFD(nix::fcntl::FdFlag::FD_CLOEXEC),
-		)
-		.map(|_| ())
-		.map_err(std::io::Error::from)
+	use std::{io::Write, os::fd::AsRawFd};
+	let set_cloexec = |fd: &std::os::fd::OwnedFd, on: bool| {
+		let flags = if on { nix::fcntl::FdFlag::FD_CLOEXEC } else { nix::fcntl::FdFlag::empty() };
+		nix::fcntl::fcntl(fd.as_raw_fd(), nix::fcntl::FcntlArg::F_SETFD(flags))
+			.map(|_| ())
+			.map_err(std::io::Error::from)
 	};
 	let (info_read, info_write) = nix::unistd::pipe().map_err(std::io::Error::from)?;
 	let (block_read, block_write) = nix::unistd::pipe().map_err(std::io::Error::from)?;
 	let (ready_read, ready_write) = nix::unistd::pipe().map_err(std::io::Error::from)?;
-	// Only the ends the children use are inherited.
-	cloexec(&info_read)?;
-	cloexec(&block_write)?;
-	cloexec(&ready_read)?;
+	// Each child inherits only the ends it uses.
+	for fd in [&info_read, &block_write, &ready_read, &ready_write] {
+		set_cloexec(fd, true)?;
+	}
 	let args: Vec<String> = args
 		.iter()
 		.map(|a| match a.as_str() {
@@ -683,36 +770,24 @@ fn spawn_with_network(
 			_ => a.clone(),
 		})
 		.collect();
-	cloexec(&ready_write)?;
-	let mut child = command.args(&args).spawn()?;
+	let spawned = command.args(&args).spawn();
 	// slirp4netns is the agent's, not the job's: started from outside its cgroups.
 	if let Some((cgroup, saved)) = cgroup {
 		cgroup.leave(std::process::id(), saved)?;
 	}
+	let sandbox = KillOnDrop(Some(spawned?));
 	drop(info_write);
 	drop(block_read);
-	let failed = |child: &mut Child, what: String| {
-		let _ = child.kill();
-		let _ = child.wait();
-		std::io::Error::other(what)
-	};
+	let deadline = Instant::now() + NETWORK_SETUP;
 	// One JSON object, `{"child-pid": N, ...}`, as soon as the namespaces exist.
-	let info: serde_json::Value =
-		match serde_json::Deserializer::from_reader(std::fs::File::from(info_read))
-			.into_iter()
-			.next()
-		{
-			Some(Ok(info)) => info,
-			_ => return Err(failed(&mut child, "bwrap reported no sandbox".into())),
-		};
-	let Some(pid) = info["child-pid"].as_u64() else {
-		return Err(failed(&mut child, format!("bwrap reported {info}")));
-	};
-	nix::fcntl::fcntl(
-		ready_write.as_raw_fd(),
-		nix::fcntl::FcntlArg::F_SETFD(nix::fcntl::FdFlag::empty()),
-	)
-	.map_err(std::io::Error::from)?;
+	let info =
+		read_until(info_read, deadline, |b| serde_json::from_slice::<serde_json::Value>(b).is_ok())
+			.map_err(|e| std::io::Error::other(format!("bwrap reported no sandbox: {e}")))?;
+	let pid = serde_json::from_slice::<serde_json::Value>(&info)
+		.ok()
+		.and_then(|info| info["child-pid"].as_u64())
+		.ok_or_else(|| std::io::Error::other("bwrap reported no sandbox pid"))?;
+	set_cloexec(&ready_write, false)?;
 	let slirp = Command::new(slirp4netns)
 		.args(["--configure", "--mtu=65520", "--disable-host-loopback"])
 		.arg(format!("--ready-fd={}", ready_write.as_raw_fd()))
@@ -723,15 +798,17 @@ fn spawn_with_network(
 		.stderr(std::fs::File::create(job_dir.join("slirp4netns.log"))?)
 		.spawn();
 	drop(ready_write);
-	let mut slirp = match slirp {
-		Ok(slirp) => slirp,
-		Err(e) => return Err(failed(&mut child, format!("slirp4netns: {e}"))),
-	};
-	let mut ready = [0u8; 1];
-	if !matches!(std::fs::File::from(ready_read).read(&mut ready), Ok(1)) {
-		let _ = slirp.kill();
-		return Err(failed(&mut child, "slirp4netns did not connect the sandbox".into()));
+	let slirp =
+		KillOnDrop(Some(slirp.map_err(|e| std::io::Error::other(format!("slirp4netns: {e}")))?));
+	let ready = read_until(ready_read, deadline, |b| !b.is_empty()).map_err(|e| {
+		std::io::Error::other(format!("slirp4netns did not connect the sandbox: {e}"))
+	})?;
+	if ready.is_empty() {
+		return Err(std::io::Error::other("slirp4netns did not connect the sandbox"));
 	}
 	std::fs::File::from(block_write).write_all(b"1")?;
-	Ok((child, Some(slirp)))
+	match (sandbox.disarm(), slirp.disarm()) {
+		(Some(sandbox), slirp) => Ok((sandbox, slirp)),
+		(None, _) => Err(std::io::Error::other("the sandbox vanished")),
+	}
 }

@@ -6,7 +6,7 @@
 //! ended, its exit status and its CPU time (`times`) in `meta/`, and runs it
 //! under `timeout -s KILL` (its exact limit: Slurm's own is whole minutes), in a
 //! network namespace of its own unless the class allows the network, as the
-//! configured unprivileged user (`setpriv`) with only the environment the job
+//! job's own unprivileged uid (`setpriv`) with only the environment the job
 //! names (`env -i`). The workload writes only to `out/`, which it owns. On
 //! `scancel` the wrapper stops the workload and still records what it measured.
 //! The Slurm job is named after the agent and the job, so it is found again after
@@ -26,26 +26,16 @@ pub struct SlurmBackend {
 	default_memory_mb: u64,
 	instance: String,
 	work_dir: std::path::PathBuf,
-	uid: nix::unistd::Uid,
-	gid: nix::unistd::Gid,
 }
 
 impl SlurmBackend {
 	pub fn new(config: &Config, instance: &str, work_dir: &Path) -> Result<SlurmBackend, String> {
-		let user = nix::unistd::User::from_name(&config.slurm.user)
-			.map_err(|e| e.to_string())?
-			.ok_or_else(|| format!("slurm.user `{}` does not exist", config.slurm.user))?;
-		let group = nix::unistd::Group::from_name(&config.slurm.group)
-			.map_err(|e| e.to_string())?
-			.ok_or_else(|| format!("slurm.group `{}` does not exist", config.slurm.group))?;
 		Ok(SlurmBackend {
 			config: config.clone(),
 			slurm: config.slurm.clone(),
 			default_memory_mb: config.limits.default_memory_mb,
 			instance: instance.to_string(),
 			work_dir: work_dir.to_path_buf(),
-			uid: user.uid,
-			gid: group.gid,
 		})
 	}
 
@@ -102,10 +92,10 @@ impl SlurmBackend {
 			r#"#!/bin/sh
 m={meta}
 record() {{ times > "$m/times"; date +%s%3N > "$m/ended"; echo "$1" > "$m/rc"; }}
-stop() {{ kill -TERM "$pid" 2>/dev/null; wait "$pid"; record 143; exit 143; }}
+stop() {{ kill -KILL -- -"$pid" 2>/dev/null; wait "$pid"; record 143; exit 143; }}
 trap stop TERM INT
 date +%s%3N > "$m/started"
-/usr/bin/timeout -s KILL {limit_s} {isolate}/usr/bin/setpriv --reuid={uid} --regid={gid} --clear-groups --no-new-privs -- /usr/bin/env -i {env} {run} &
+/usr/bin/timeout -s KILL {limit_s} {isolate}/usr/bin/setpriv --reuid={uid} --regid={gid} --clear-groups --no-new-privs -- /usr/bin/env -i {env} {gpus} {run} &
 pid=$!
 wait "$pid"
 rc=$?
@@ -113,8 +103,19 @@ record "$rc"
 exit "$rc"
 "#,
 			meta = shell_quote(&dir.file("meta").to_string_lossy()),
-			uid = self.uid.as_raw(),
-			gid = self.gid.as_raw(),
+			// The devices Slurm gave the job, and its id, pass through `env -i`.
+			gpus = [
+				"CUDA_VISIBLE_DEVICES",
+				"ROCR_VISIBLE_DEVICES",
+				"GPU_DEVICE_ORDINAL",
+				"SLURM_JOB_ID",
+				"SLURM_JOB_GPUS",
+				"SLURM_STEP_GPUS"
+			]
+			.map(|v| format!("${{{v}+\"{v}=${v}\"}}"))
+			.join(" "),
+			uid = self.config.job_users.uid(&job.job_id),
+			gid = self.config.job_users.uid(&job.job_id),
 		))
 	}
 
@@ -181,18 +182,15 @@ impl Backend for SlurmBackend {
 		// Slurm opens the job's output as the job's user: every folder above the job
 		// folders must let it through.
 		for dir in self.work_dir.ancestors() {
-			use std::os::unix::fs::{MetadataExt, PermissionsExt};
+			use std::os::unix::fs::PermissionsExt;
 			let meta = std::fs::metadata(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
 			let mode = meta.permissions().mode();
-			let passes = mode & 0o001 != 0
-				|| (meta.uid() == self.uid.as_raw() && mode & 0o100 != 0)
-				|| (meta.gid() == self.gid.as_raw() && mode & 0o010 != 0);
+			let passes = mode & 0o001 != 0;
 			if !passes {
 				return Err(format!(
-					"{} (mode {:o}) keeps the job user `{}` out of the job folders: `chmod o+x` it or move the state dir",
+					"{} (mode {:o}) keeps the jobs' users out of their folders: `chmod o+x` it or move the state dir",
 					dir.display(),
 					mode & 0o777,
-					self.slurm.user
 				));
 			}
 		}
@@ -215,8 +213,13 @@ impl Backend for SlurmBackend {
 		std::fs::create_dir_all(&meta)?;
 		set_mode(&dir.root, 0o711)?;
 		set_mode(&meta, 0o755)?;
-		nix::unistd::chown(&dir.out(), Some(self.uid), Some(self.gid))
-			.map_err(|e| BackendError::Engine(format!("chown {}: {e}", dir.out().display())))?;
+		let uid = self.config.job_users.uid(&job.job_id);
+		nix::unistd::chown(
+			&dir.out(),
+			Some(nix::unistd::Uid::from_raw(uid)),
+			Some(nix::unistd::Gid::from_raw(uid)),
+		)
+		.map_err(|e| BackendError::Engine(format!("chown {}: {e}", dir.out().display())))?;
 		set_mode(&dir.out(), 0o700)?;
 		if job.input.is_some() {
 			set_mode(&dir.input(), 0o644)?;
@@ -309,12 +312,21 @@ impl Backend for SlurmBackend {
 						.ok()
 				};
 				let cancelled = state == Some("CANCELLED");
+				// Slurm's final states; every other one (pending, running, completing,
+				// held, signaling, ...) is still the cluster's.
+				let finished = matches!(
+					state,
+					None | Some(
+						"COMPLETED"
+							| "FAILED" | "CANCELLED"
+							| "TIMEOUT" | "OUT_OF_MEMORY"
+							| "NODE_FAIL" | "PREEMPTED"
+							| "BOOT_FAIL" | "DEADLINE"
+							| "REVOKED" | "SPECIAL_EXIT"
+					)
+				);
 				match state {
-					Some("PENDING") | Some("REQUEUED") | Some("CONFIGURING") | Some("RESIZING") => {
-						Ok(Progress::Queued)
-					}
-					Some("RUNNING") | Some("SUSPENDED") | Some("COMPLETING")
-					| Some("STAGE_OUT") => Ok(match self.wrapper_outcome(job, dir, false) {
+					_ if !finished => Ok(match self.wrapper_outcome(job, dir, false) {
 						Some(outcome) if state == Some("COMPLETING") => Progress::Finished(outcome),
 						_ => started()
 							.map(|started_at_ms| Progress::Running { started_at_ms })
@@ -331,7 +343,13 @@ impl Backend for SlurmBackend {
 								}
 								None => End::Backend(format!("slurm job {job_id} vanished")),
 							};
-							Outcome::without_result(started(), end)
+							// Killed before it could record itself: billed from its start to now.
+							let mut outcome = Outcome::without_result(started(), end);
+							if let Some(started) = outcome.started_at_ms {
+								outcome.usage.wall_ms =
+									outcome.finished_at_ms.saturating_sub(started);
+							}
+							outcome
 						}),
 					)),
 				}
