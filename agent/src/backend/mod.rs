@@ -108,6 +108,25 @@ impl JobDir {
 	pub fn file(&self, name: &str) -> PathBuf {
 		self.root.join(name)
 	}
+	/// Gives the job's user (`uid`, and the group of the same number) its output
+	/// folder and a way to it, and its input to read; the rest of the folder stays the
+	/// agent's.
+	pub fn hand_to(&self, uid: u32, has_input: bool) -> Result<(), BackendError> {
+		use std::os::unix::fs::PermissionsExt;
+		let mode = |path: &Path, mode: u32| {
+			std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))
+		};
+		let id = (Some(nix::unistd::Uid::from_raw(uid)), Some(nix::unistd::Gid::from_raw(uid)));
+		nix::unistd::chown(&self.out(), id.0, id.1)
+			.map_err(|e| BackendError::Engine(format!("chown {}: {e}", self.out().display())))?;
+		mode(&self.root, 0o711)?;
+		mode(&self.out(), 0o700)?;
+		if has_input {
+			mode(&self.input(), 0o644)?;
+		}
+		Ok(())
+	}
+
 	/// The job's deterministic name in every engine.
 	pub fn name(job_id: &str) -> String {
 		format!("utc-job-{job_id}")

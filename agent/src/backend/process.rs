@@ -340,23 +340,7 @@ impl Backend for ProcessBackend {
 	}
 
 	fn submit(&self, job: &JobRequest, dir: &JobDir) -> Result<Handle, BackendError> {
-		// The job's user owns its output folder and can pass through to it; the rest of
-		// the job folder is the supervisor's.
-		let uid = self.config.job_users.uid(&job.job_id);
-		nix::unistd::chown(
-			&dir.out(),
-			Some(nix::unistd::Uid::from_raw(uid)),
-			Some(nix::unistd::Gid::from_raw(uid)),
-		)
-		.map_err(|e| BackendError::Engine(format!("chown {}: {e}", dir.out().display())))?;
-		{
-			use std::os::unix::fs::PermissionsExt;
-			std::fs::set_permissions(&dir.root, std::fs::Permissions::from_mode(0o711))?;
-			std::fs::set_permissions(dir.out(), std::fs::Permissions::from_mode(0o700))?;
-			if job.input.is_some() {
-				std::fs::set_permissions(dir.input(), std::fs::Permissions::from_mode(0o644))?;
-			}
-		}
+		dir.hand_to(self.config.job_users.uid(&job.job_id), job.input.is_some())?;
 		let network = job.network && self.config.class_policy(job.class).network;
 		let slirp4netns = if network {
 			if !self.slirp4netns.exists() {

@@ -208,22 +208,11 @@ impl Backend for SlurmBackend {
 	}
 
 	fn submit(&self, job: &JobRequest, dir: &JobDir) -> Result<Handle, BackendError> {
-		// The job folder and its records are root's; only `out/` is the workload's.
+		// The wrapper's records are root's, beside the output the workload owns.
 		let meta = dir.file("meta");
 		std::fs::create_dir_all(&meta)?;
-		set_mode(&dir.root, 0o711)?;
 		set_mode(&meta, 0o755)?;
-		let uid = self.config.job_users.uid(&job.job_id);
-		nix::unistd::chown(
-			&dir.out(),
-			Some(nix::unistd::Uid::from_raw(uid)),
-			Some(nix::unistd::Gid::from_raw(uid)),
-		)
-		.map_err(|e| BackendError::Engine(format!("chown {}: {e}", dir.out().display())))?;
-		set_mode(&dir.out(), 0o700)?;
-		if job.input.is_some() {
-			set_mode(&dir.input(), 0o644)?;
-		}
+		dir.hand_to(self.config.job_users.uid(&job.job_id), job.input.is_some())?;
 		let network = job.network && self.network_allowed(job.class);
 		let wrapper = dir.file("wrapper.sh");
 		std::fs::write(&wrapper, self.wrapper(job, dir, network)?)?;
