@@ -74,6 +74,9 @@ pub struct Limits {
 	pub allow_internal_inputs: bool,
 	/// How many jobs the store keeps queued or running at once.
 	pub max_active_jobs: usize,
+	/// How long a finished job's folder (its output, streams and records) is kept, in
+	/// seconds; its status is kept for good, so its id is never run again.
+	pub keep_job_folders_s: u64,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -155,6 +158,7 @@ impl Default for Limits {
 			max_input_mb: 1024,
 			allow_internal_inputs: false,
 			max_active_jobs: 10_000,
+			keep_job_folders_s: 7 * 24 * 3600,
 		}
 	}
 }

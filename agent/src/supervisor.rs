@@ -19,6 +19,9 @@ use std::{
 };
 use tokio::sync::Notify;
 
+/// Job folders removed per pruning pass at most.
+const PRUNE_BATCH: usize = 1_000;
+
 /// How often the engines' health is checked again.
 const HEALTH_EVERY: Duration = Duration::from_secs(10);
 
@@ -198,6 +201,30 @@ impl Agent {
 		self.launching.lock().map(|l| l.contains(job_id)).unwrap_or(true)
 	}
 
+	/// Removes the folders of jobs that finished more than `keep` ago (at most
+	/// `PRUNE_BATCH` a pass). Their statuses stay: a known id is never run again.
+	pub fn prune_folders(&self, keep: Duration) -> Result<usize, StoreError> {
+		let cutoff = now_ms().saturating_sub(keep.as_millis() as u64);
+		let mut removed = 0;
+		for record in self.store.list(None)? {
+			if removed >= PRUNE_BATCH {
+				break;
+			}
+			let old = record.status.state.is_final()
+				&& record.status.finished_at_ms.is_some_and(|t| t < cutoff);
+			let dir = self.dir(&record.request.job_id);
+			if old && dir.root.exists() {
+				match std::fs::remove_dir_all(&dir.root) {
+					Ok(()) => removed += 1,
+					Err(e) => {
+						tracing::warn!(job = %record.request.job_id, "cannot remove the job folder: {e}")
+					}
+				}
+			}
+		}
+		Ok(removed)
+	}
+
 	/// The jobs not in a final state, as stored now.
 	fn load_active(&self) -> Result<Vec<JobRecord>, StoreError> {
 		let ids: Vec<String> = match self.active.lock() {
@@ -220,6 +247,9 @@ impl Agent {
 pub async fn run(agent: Arc<Agent>) {
 	let interval = Duration::from_millis(agent.config.poll_interval_ms);
 	let mut last_health = Instant::now();
+	let keep = Duration::from_secs(agent.config.limits.keep_job_folders_s);
+	let prune_every = (keep / 2).clamp(interval, Duration::from_secs(600));
+	let mut last_prune = Instant::now();
 	loop {
 		if let Err(e) = tick(&agent).await {
 			tracing::error!("supervisor: {e}");
@@ -228,6 +258,17 @@ pub async fn run(agent: Arc<Agent>) {
 			last_health = Instant::now();
 			let agent = agent.clone();
 			let _ = tokio::task::spawn_blocking(move || agent.check_health()).await;
+		}
+		if last_prune.elapsed() >= prune_every {
+			last_prune = Instant::now();
+			let agent = agent.clone();
+			match tokio::task::spawn_blocking(move || agent.prune_folders(keep)).await {
+				Ok(Ok(0)) | Err(_) => {}
+				Ok(Ok(removed)) => {
+					tracing::info!(removed, "removed the folders of old finished jobs")
+				}
+				Ok(Err(e)) => tracing::error!("pruning job folders: {e}"),
+			}
 		}
 		tokio::select! {
 			_ = tokio::time::sleep(interval) => {},

@@ -382,3 +382,21 @@ fn what_a_job_writes_belongs_to_its_own_user_on_the_host() {
 	// Job n runs as uid 1,000,000,000 + n (the default range): never as root.
 	assert_eq!((meta.uid(), meta.gid()), (1_000_000_019, 1_000_000_019));
 }
+
+#[test]
+fn old_job_folders_are_removed_and_their_statuses_kept() {
+	let agent = Agent::start(&["process"]);
+	agent.submit(&job("20", 10_000, sh("echo kept")));
+	let done = agent.wait_final("20", T);
+	assert_eq!(done["state"], "completed");
+	assert!(agent.job_dir("20").exists());
+	// The test agent keeps folders 5 s.
+	let deadline = std::time::Instant::now() + T;
+	while agent.job_dir("20").exists() {
+		assert!(std::time::Instant::now() < deadline, "the folder outlived its retention");
+		std::thread::sleep(Duration::from_millis(100));
+	}
+	assert_eq!(agent.job("20"), done, "the status changed when its folder went");
+	let (status, _) = agent.request("POST", "/v1/jobs", Some(&job("20", 10_000, sh("echo kept"))));
+	assert_eq!(status, 200, "a pruned job was accepted again");
+}

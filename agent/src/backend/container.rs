@@ -23,6 +23,9 @@ use std::{
 
 const LABEL: &str = "utc.agent.job";
 
+/// How long a container may stay created without starting before it is given up.
+const CREATED_GRACE_S: u64 = 60;
+
 pub struct ContainerBackend {
 	podman: PathBuf,
 	pids_limit: u32,
@@ -252,7 +255,7 @@ impl Backend for ContainerBackend {
 			self.pids_limit.to_string(),
 			// A backstop while the agent is down; the agent stops it at the exact deadline.
 			"--timeout".into(),
-			(job.max_duration_ms.div_ceil(1000) + 1).to_string(),
+			job.max_duration_ms.div_ceil(1000).to_string(),
 			"--cgroup-parent".into(),
 			self.cgroup_parent(&job.job_id),
 			"--volume".into(),
@@ -276,7 +279,14 @@ impl Backend for ContainerBackend {
 		}
 		argv.push(image.clone());
 		argv.extend(args.iter().cloned());
-		let id = run_tool(&self.podman, &argv)?.trim().to_string();
+		let id = match run_tool(&self.podman, &argv) {
+			Ok(id) => id.trim().to_string(),
+			Err(e) => {
+				// `podman run` may have made the container before failing to start it.
+				let _ = self.podman(&["rm", "--force", "--ignore", &self.name(&job.job_id)]);
+				return Err(e);
+			}
+		};
 		if id.is_empty() {
 			return Err(BackendError::Engine("podman run printed no container id".into()));
 		}
@@ -296,16 +306,22 @@ impl Backend for ContainerBackend {
 			"--format",
 			"json",
 		]);
-		let states: Result<HashMap<String, String>, BackendError> = listed.and_then(|json| {
-			let rows: Vec<serde_json::Value> = serde_json::from_str(&json)
-				.map_err(|e| BackendError::Engine(format!("podman ps: {e}")))?;
-			Ok(rows
-				.iter()
-				.filter_map(|row| {
-					Some((row["Id"].as_str()?.to_string(), row["State"].as_str()?.to_string()))
-				})
-				.collect())
-		});
+		// Id → (state, created at in Unix seconds).
+		let states: Result<HashMap<String, (String, u64)>, BackendError> =
+			listed.and_then(|json| {
+				let rows: Vec<serde_json::Value> = serde_json::from_str(&json)
+					.map_err(|e| BackendError::Engine(format!("podman ps: {e}")))?;
+				Ok(rows
+					.iter()
+					.filter_map(|row| {
+						let created = row["Created"].as_u64().unwrap_or(0);
+						Some((
+							row["Id"].as_str()?.to_string(),
+							(row["State"].as_str()?.to_string(), created),
+						))
+					})
+					.collect())
+			});
 		jobs.iter()
 			.map(|(job, handle, dir)| {
 				let Handle::Container { id } = handle else {
@@ -315,16 +331,25 @@ impl Backend for ContainerBackend {
 					return Ok(Progress::Finished(outcome));
 				}
 				let states = states.as_ref().map_err(|e| BackendError::Engine(e.to_string()))?;
-				match states.get(id).map(String::as_str) {
-					Some("running") | Some("paused") | Some("stopping") => Ok(self
+				match states.get(id).map(|(state, created)| (state.as_str(), *created)) {
+					Some(("running" | "paused" | "stopping", _)) => Ok(self
 						.started_ms(id)
 						.map(|started_at_ms| Progress::Running { started_at_ms })
 						.unwrap_or(Progress::Queued)),
-					Some("exited") | Some("stopped") => {
+					Some(("exited" | "stopped", _)) => {
 						self.finish(job, id, dir)?;
 						self.read_result(job, dir).map(Progress::Finished).ok_or_else(|| {
 							BackendError::Engine("container result unreadable".into())
 						})
+					}
+					// Made but never started (the agent stopped inside `podman run`): after a
+					// minute it will not start by itself.
+					Some(("created", created)) if now_ms() / 1000 > created + CREATED_GRACE_S => {
+						let _ = self.podman(&["rm", "--force", id]);
+						Ok(Progress::Finished(Outcome::without_result(
+							None,
+							End::Backend("the container was created but never started".into()),
+						)))
 					}
 					Some(_) => Ok(Progress::Queued),
 					None => Ok(Progress::Finished(Outcome::without_result(

@@ -34,6 +34,7 @@ max_duration_ms = 600000
 max_memory_mb = 2048
 default_memory_mb = 512
 allow_internal_inputs = true
+keep_job_folders_s = 5
 [process]
 max_running = 16
 pids_limit = 64
