@@ -255,7 +255,9 @@ impl Backend for ContainerBackend {
 			self.pids_limit.to_string(),
 			// A backstop while the agent is down; the agent stops it at the exact deadline.
 			"--timeout".into(),
-			job.max_duration_ms.div_ceil(1000).to_string(),
+			// A second over, so it never cuts a job short of its limit (podman counts from
+			// before the workload starts).
+			(job.max_duration_ms.div_ceil(1000) + 1).to_string(),
 			"--cgroup-parent".into(),
 			self.cgroup_parent(&job.job_id),
 			"--volume".into(),
