@@ -135,11 +135,7 @@ impl JobCgroup {
 	pub fn cpu_ms(&self) -> Option<u64> {
 		match self.layout {
 			Layout::V1 => crate::metering::read_cpuacct_ms(&self.dirs[2].join("cpuacct.usage")),
-			Layout::V2 => fs::read_to_string(self.dirs[0].join("cpu.stat"))
-				.ok()?
-				.lines()
-				.find_map(|l| l.strip_prefix("usage_usec ")?.trim().parse::<u64>().ok())
-				.map(|us| us / 1000),
+			Layout::V2 => crate::metering::read_cpu_stat_ms(&self.dirs[0].join("cpu.stat")),
 		}
 	}
 

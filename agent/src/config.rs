@@ -1,6 +1,6 @@
 //! The agent's configuration: a TOML file (every key optional), then flags.
 
-use crate::job::{BackendKind, WorkloadKind};
+use crate::job::{BackendKind, JobRequest, WorkloadKind};
 use serde::Deserialize;
 use std::{collections::BTreeMap, net::SocketAddr, path::PathBuf};
 
@@ -252,6 +252,16 @@ impl Config {
 			BackendKind::Container => self.backends.container,
 			BackendKind::Slurm => self.backends.slurm,
 		}
+	}
+
+	/// Whether a job runs with network: it asks, and its class allows it.
+	pub fn network_for(&self, job: &JobRequest) -> bool {
+		job.network && self.class_policy(job.class).network
+	}
+
+	/// The memory a job gets, in MiB: what it asks, else the default.
+	pub fn memory_mb(&self, job: &JobRequest) -> u64 {
+		job.resources.memory_mb.unwrap_or(self.limits.default_memory_mb)
 	}
 
 	/// The policy of a class: its own entry, else `default`, else the built-in one.

@@ -125,6 +125,15 @@ pub fn read_cpuacct_ms(path: &Path) -> Option<u64> {
 	text.trim().parse::<u64>().ok().map(|ns| ns / 1_000_000)
 }
 
+/// The `usage_usec` of a cgroup v2 `cpu.stat` file, in milliseconds.
+pub fn read_cpu_stat_ms(path: &Path) -> Option<u64> {
+	fs::read_to_string(path)
+		.ok()?
+		.lines()
+		.find_map(|l| l.strip_prefix("usage_usec ")?.trim().parse::<u64>().ok())
+		.map(|us| us / 1000)
+}
+
 #[cfg(test)]
 mod tests {
 	use super::*;

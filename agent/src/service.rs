@@ -17,8 +17,7 @@ use std::{
 };
 
 fn set_mode(path: &Path, mode: u32) -> Result<(), String> {
-	std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))
-		.map_err(|e| format!("chmod {}: {e}", path.display()))
+	crate::backend::set_mode(path, mode).map_err(|e| format!("chmod {}: {e}", path.display()))
 }
 
 fn random_hex(bytes: usize) -> Result<String, String> {

@@ -8,18 +8,16 @@
 //! hashed with its output folder, written to `result.json`, then removed.
 
 use super::{
-	run_tool, write_atomically, Backend, BackendError, End, Handle, JobDir, Outcome, Progress,
+	job_name, run_tool, write_atomically, Backend, BackendError, End, Handle, JobDir, Outcome,
+	Progress,
 };
 use crate::{
 	config::Config,
-	job::{now_ms, BackendKind, JobRequest, Usage, Workload},
+	job::{now_ms, JobRequest, Usage, Workload},
 	metering,
 };
 use serde::{Deserialize, Serialize};
-use std::{
-	collections::HashMap,
-	path::{Path, PathBuf},
-};
+use std::{collections::HashMap, path::Path};
 
 const LABEL: &str = "utc.agent.job";
 
@@ -27,9 +25,6 @@ const LABEL: &str = "utc.agent.job";
 const CREATED_GRACE_S: u64 = 60;
 
 pub struct ContainerBackend {
-	podman: PathBuf,
-	pids_limit: u32,
-	default_memory_mb: u64,
 	instance: String,
 	config: Config,
 	started: std::sync::Mutex<HashMap<String, u64>>,
@@ -51,9 +46,6 @@ struct ContainerResult {
 impl ContainerBackend {
 	pub fn new(config: &Config, instance: &str) -> ContainerBackend {
 		ContainerBackend {
-			podman: config.container.podman.clone(),
-			pids_limit: config.container.pids_limit,
-			default_memory_mb: config.limits.default_memory_mb,
 			instance: instance.to_string(),
 			config: config.clone(),
 			started: Default::default(),
@@ -61,7 +53,7 @@ impl ContainerBackend {
 	}
 
 	fn name(&self, job_id: &str) -> String {
-		format!("utc-{}-job-{job_id}", self.instance)
+		job_name(&self.instance, job_id)
 	}
 
 	fn cgroup_parent(&self, job_id: &str) -> String {
@@ -69,7 +61,10 @@ impl ContainerBackend {
 	}
 
 	fn podman(&self, args: &[&str]) -> Result<String, BackendError> {
-		run_tool(&self.podman, &args.iter().map(|s| s.to_string()).collect::<Vec<_>>())
+		run_tool(
+			&self.config.container.podman,
+			&args.iter().map(|s| s.to_string()).collect::<Vec<_>>(),
+		)
 	}
 
 	/// The CPU time of everything in the job's cgroup parent but podman's monitor.
@@ -81,13 +76,7 @@ impl ContainerBackend {
 			return total.saturating_sub(monitor);
 		}
 		let v2 = Path::new("/sys/fs/cgroup").join(parent.trim_start_matches('/')).join("cpu.stat");
-		std::fs::read_to_string(v2)
-			.ok()
-			.and_then(|stat| {
-				stat.lines().find_map(|l| l.strip_prefix("usage_usec ")?.trim().parse::<u64>().ok())
-			})
-			.map(|us| us / 1000)
-			.unwrap_or(0)
+		metering::read_cpu_stat_ms(&v2).unwrap_or(0)
 	}
 
 	fn remove_cgroups(&self, job_id: &str) {
@@ -121,15 +110,10 @@ impl ContainerBackend {
 			return Err(BackendError::Engine(format!("podman inspect printed `{}`", state.trim())));
 		};
 		let exit_code: i32 = exit_code.parse().unwrap_or(-1);
-		let started: Option<u64> = started.parse::<i64>().ok().filter(|t| *t > 0).map(|t| t as u64);
-		let finished: u64 = finished
-			.parse::<i64>()
-			.ok()
-			.filter(|t| *t > 0)
-			.map(|t| t as u64)
-			.unwrap_or_else(now_ms);
+		let started = unix_ms(started);
+		let finished = unix_ms(finished).unwrap_or_else(now_ms);
 		// stdout only: podman logs passes the container's stderr to its own stderr.
-		let logs = std::process::Command::new(&self.podman)
+		let logs = std::process::Command::new(&self.config.container.podman)
 			.args(["logs", id])
 			.stdin(std::process::Stdio::null())
 			.stdout(std::fs::File::create(dir.stdout())?)
@@ -173,13 +157,11 @@ impl ContainerBackend {
 			End::Backend(error)
 		} else if result.oom_killed {
 			End::Killed("killed: memory limit".into())
-		} else if result.exit_code < 0 || (result.exit_code == 137 && result.wall_ms >= limit) {
+		} else if result.exit_code < 0 {
 			// podman's own --timeout (the backstop while the agent is down) ends it with -1.
 			End::TimedOut
-		} else if result.exit_code > 128 && result.exit_code < 160 {
-			End::Killed(format!("killed: signal {}", result.exit_code - 128))
 		} else {
-			End::Exited
+			End::of_exit_status(result.exit_code, result.wall_ms, limit)
 		};
 		Some(Outcome {
 			started_at_ms: result.started_at_ms,
@@ -199,17 +181,18 @@ impl ContainerBackend {
 		let out = self
 			.podman(&["container", "inspect", "--format", "{{.State.StartedAt.UnixMilli}}", id])
 			.ok()?;
-		let started = out.trim().parse::<i64>().ok().filter(|t| *t > 0).map(|t| t as u64)?;
+		let started = unix_ms(&out)?;
 		self.started.lock().ok()?.insert(id.to_string(), started);
 		Some(started)
 	}
 }
 
-impl Backend for ContainerBackend {
-	fn kind(&self) -> BackendKind {
-		BackendKind::Container
-	}
+/// A time podman printed as Unix milliseconds; unset times print as zero or below.
+fn unix_ms(text: &str) -> Option<u64> {
+	text.trim().parse::<i64>().ok().filter(|t| *t > 0).map(|t| t as u64)
+}
 
+impl Backend for ContainerBackend {
 	fn health(&self) -> Result<(), String> {
 		// Each job's CPU time is read from a cgroup parent of its own, which podman
 		// honours with its cgroupfs manager only.
@@ -230,8 +213,8 @@ impl Backend for ContainerBackend {
 				"the container backend runs `container` workloads only".into(),
 			));
 		};
-		let memory_mb = job.resources.memory_mb.unwrap_or(self.default_memory_mb);
-		let network = job.network && self.config.class_policy(job.class).network;
+		let memory_mb = self.config.memory_mb(job);
+		let network = self.config.network_for(job);
 		let mut argv: Vec<String> = vec![
 			"run".into(),
 			"--detach".into(),
@@ -252,7 +235,7 @@ impl Backend for ContainerBackend {
 			"--memory-swap".into(),
 			format!("{memory_mb}m"),
 			"--pids-limit".into(),
-			self.pids_limit.to_string(),
+			self.config.container.pids_limit.to_string(),
 			// A backstop while the agent is down; the agent stops it at the exact deadline.
 			"--timeout".into(),
 			// A second over, so it never cuts a job short of its limit (podman counts from
@@ -281,7 +264,7 @@ impl Backend for ContainerBackend {
 		}
 		argv.push(image.clone());
 		argv.extend(args.iter().cloned());
-		let id = match run_tool(&self.podman, &argv) {
+		let id = match run_tool(&self.config.container.podman, &argv) {
 			Ok(id) => id.trim().to_string(),
 			Err(e) => {
 				// `podman run` may have made the container before failing to start it.

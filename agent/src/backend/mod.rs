@@ -10,7 +10,7 @@ pub mod container;
 pub mod process;
 pub mod slurm;
 
-use crate::job::{BackendKind, JobRequest, Usage};
+use crate::job::{JobRequest, Usage};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
@@ -43,6 +43,20 @@ pub struct Outcome {
 	pub end: End,
 	pub usage: Usage,
 	pub result_hash: Option<String>,
+}
+
+impl End {
+	/// How a job ended from its exit status as a shell reports it: 128 + n for
+	/// signal n, and 137 (SIGKILL) at or past its limit is the limit's kill.
+	pub fn of_exit_status(rc: i32, wall_ms: u64, limit_ms: u64) -> End {
+		if rc == 137 && wall_ms >= limit_ms {
+			End::TimedOut
+		} else if rc > 128 && rc < 160 {
+			End::Killed(format!("killed: signal {}", rc - 128))
+		} else {
+			End::Exited
+		}
+	}
 }
 
 impl Outcome {
@@ -112,30 +126,31 @@ impl JobDir {
 	/// folder and a way to it, and its input to read; the rest of the folder stays the
 	/// agent's.
 	pub fn hand_to(&self, uid: u32, has_input: bool) -> Result<(), BackendError> {
-		use std::os::unix::fs::PermissionsExt;
-		let mode = |path: &Path, mode: u32| {
-			std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))
-		};
 		let id = (Some(nix::unistd::Uid::from_raw(uid)), Some(nix::unistd::Gid::from_raw(uid)));
 		nix::unistd::chown(&self.out(), id.0, id.1)
 			.map_err(|e| BackendError::Engine(format!("chown {}: {e}", self.out().display())))?;
-		mode(&self.root, 0o711)?;
-		mode(&self.out(), 0o700)?;
+		set_mode(&self.root, 0o711)?;
+		set_mode(&self.out(), 0o700)?;
 		if has_input {
-			mode(&self.input(), 0o644)?;
+			set_mode(&self.input(), 0o644)?;
 		}
 		Ok(())
 	}
+}
 
-	/// The job's deterministic name in every engine.
-	pub fn name(job_id: &str) -> String {
-		format!("utc-job-{job_id}")
-	}
+/// A job's deterministic name in every engine (container, Slurm job, cgroup): the
+/// agent's instance and the job id, so two agents never take each other's jobs.
+pub fn job_name(instance: &str, job_id: &str) -> String {
+	format!("utc-{instance}-job-{job_id}")
+}
+
+/// Sets a file's permission bits.
+pub(crate) fn set_mode(path: &Path, mode: u32) -> std::io::Result<()> {
+	use std::os::unix::fs::PermissionsExt;
+	std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))
 }
 
 pub trait Backend: Send + Sync {
-	fn kind(&self) -> BackendKind;
-
 	/// `Ok` when the engine can take jobs, else why not.
 	fn health(&self) -> Result<(), String>;
 
@@ -191,25 +206,39 @@ pub(crate) fn write_atomically(path: &Path, data: &[u8]) -> std::io::Result<()> 
 	std::fs::rename(&tmp, path)
 }
 
-/// The clock ticks since boot at which a process started (field 22 of
-/// `/proc/<pid>/stat`), or `None` if there is no such process.
-pub(crate) fn process_start_ticks(pid: i32) -> Option<u64> {
+/// The fields of a `/proc/<pid>/stat` line after the command name (which is in
+/// parentheses and may hold spaces): `fields[0]` is field 3 (the state), so field
+/// `n` of proc(5) is `fields[n - 3]`.
+pub(crate) fn proc_stat_fields(pid: i32) -> Option<Vec<String>> {
 	let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-	// The command name (field 2) is in parentheses and may hold spaces.
-	let after = &stat[stat.rfind(')')? + 2..];
-	after.split_whitespace().nth(19)?.parse().ok()
+	let after = stat.get(stat.rfind(')')? + 2..)?;
+	Some(after.split_whitespace().map(str::to_string).collect())
+}
+
+/// Field `n` (numbered as in proc(5), from 3) of a process's stat fields, as a number.
+pub(crate) fn stat_field<T: std::str::FromStr>(fields: &[String], n: usize) -> Option<T> {
+	fields.get(n.checked_sub(3)?)?.parse().ok()
+}
+
+/// The processes on this host, by pid, with their `/proc` folders.
+pub(crate) fn proc_pids() -> impl Iterator<Item = (i32, PathBuf)> {
+	std::fs::read_dir("/proc").into_iter().flatten().flatten().filter_map(|entry| {
+		let pid = entry.file_name().to_str()?.parse::<i32>().ok()?;
+		Some((pid, entry.path()))
+	})
+}
+
+/// The clock ticks since boot at which a process started (field 22), or `None` if
+/// there is no such process.
+pub(crate) fn process_start_ticks(pid: i32) -> Option<u64> {
+	stat_field(&proc_stat_fields(pid)?, 22)
 }
 
 /// Whether a process with this pid and start time exists and has not exited.
 pub(crate) fn process_alive(pid: i32, start_ticks: u64) -> bool {
-	let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
-		return false;
-	};
-	let Some(close) = stat.rfind(')') else { return false };
-	let mut fields = stat[close + 2..].split_whitespace();
-	let state = fields.next();
-	let start = fields.nth(18).and_then(|f| f.parse::<u64>().ok());
-	start == Some(start_ticks) && !matches!(state, Some("Z") | Some("X"))
+	let Some(fields) = proc_stat_fields(pid) else { return false };
+	let state = fields.first().map(String::as_str);
+	stat_field::<u64>(&fields, 22) == Some(start_ticks) && !matches!(state, Some("Z") | Some("X"))
 }
 
 /// A shell word: `'…'` with every `'` escaped.

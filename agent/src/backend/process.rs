@@ -8,13 +8,13 @@
 //! so a restarted agent finds the job by pid and start time and reads its result.
 
 use super::{
-	process_alive, process_start_ticks, write_atomically, Backend, BackendError, End, Handle,
-	JobDir, Outcome, Progress,
+	job_name, proc_pids, proc_stat_fields, process_alive, process_start_ticks, stat_field,
+	write_atomically, Backend, BackendError, End, Handle, JobDir, Outcome, Progress,
 };
 use crate::{
 	cgroup::{CgroupSpec, JobCgroup, Saved},
 	config::Config,
-	job::{now_ms, BackendKind, JobRequest, Usage, Workload},
+	job::{now_ms, JobRequest, Usage, Workload},
 	metering,
 };
 use serde::{Deserialize, Serialize};
@@ -70,11 +70,6 @@ struct SandboxResult {
 
 pub struct ProcessBackend {
 	agent_exe: PathBuf,
-	bwrap: PathBuf,
-	prlimit: PathBuf,
-	slirp4netns: PathBuf,
-	limits: crate::config::Limits,
-	/// Whether the class allows the network, by class id (resolved per job).
 	config: Config,
 	/// The supervisors this agent started, reaped as they exit.
 	children: Mutex<Vec<Child>>,
@@ -109,10 +104,6 @@ impl ProcessBackend {
 		}
 		Ok(ProcessBackend {
 			agent_exe: std::env::current_exe()?,
-			bwrap: config.process.bwrap.clone(),
-			prlimit: config.process.prlimit.clone(),
-			slirp4netns: config.process.slirp4netns.clone(),
-			limits: config.limits.clone(),
 			config: config.clone(),
 			children: Mutex::new(Vec::new()),
 			system,
@@ -121,39 +112,52 @@ impl ProcessBackend {
 		})
 	}
 
-	/// `prlimit … bwrap … -- program args`: the whole command the supervisor runs.
-	fn sandbox_argv(&self, job: &JobRequest, dir: &JobDir) -> Result<Vec<String>, BackendError> {
+	/// bwrap's arguments that give the sandbox the host's system folders, read-only.
+	fn system_binds(&self) -> Vec<String> {
+		let mut args = vec!["--ro-bind".to_string(), "/usr".into(), "/usr".into()];
+		for (name, entry) in &self.system {
+			match entry {
+				SystemEntry::Link(target) => {
+					args.extend(["--symlink".to_string(), target.clone(), format!("/{name}")])
+				}
+				SystemEntry::Dir => {
+					args.extend(["--ro-bind".to_string(), format!("/{name}"), format!("/{name}")])
+				}
+			}
+		}
+		args
+	}
+
+	/// `setpriv … prlimit … bwrap … -- program args`: the whole command the supervisor
+	/// runs.
+	fn sandbox_argv(
+		&self,
+		job: &JobRequest,
+		dir: &JobDir,
+		network: bool,
+	) -> Result<Vec<String>, BackendError> {
 		let Workload::Command { program, args, env } = &job.workload else {
 			return Err(BackendError::Engine(
 				"the process backend runs `command` workloads only".into(),
 			));
 		};
-		let memory_mb = job.resources.memory_mb.unwrap_or(self.limits.default_memory_mb);
+		let memory_mb = self.config.memory_mb(job);
 		let cores = std::thread::available_parallelism().map(|n| n.get() as u64).unwrap_or(1);
 		let cpu_s = job.max_duration_ms.div_ceil(1000).max(1).saturating_mul(cores);
-		let network = job.network && self.config.class_policy(job.class).network;
 		let s = |x: &str| x.to_string();
 		// The sandbox runs as the job's own unprivileged user: bwrap, not setuid, maps the
 		// sandbox's user onto it (run as root, it would map it onto root).
-		let uid = self.config.job_users.uid(&job.job_id);
-		let mut argv = vec![
-			"/usr/bin/setpriv".to_string(),
-			format!("--reuid={uid}"),
-			format!("--regid={uid}"),
-			"--clear-groups".into(),
-			"--no-new-privs".into(),
-			"--".into(),
-			self.prlimit.to_string_lossy().into_owned(),
-		];
+		let mut argv = as_user(self.config.job_users.uid(&job.job_id));
+		argv.push(self.config.process.prlimit.to_string_lossy().into_owned());
 		if !self.cgroups {
 			argv.push(format!("--as={}", memory_mb.saturating_mul(1024 * 1024)));
 		}
 		argv.extend([
 			format!("--cpu={cpu_s}"),
-			format!("--fsize={}", self.limits.max_output_mb.saturating_mul(1024 * 1024)),
+			format!("--fsize={}", self.config.limits.max_output_mb.saturating_mul(1024 * 1024)),
 			s("--core=0"),
 			s("--"),
-			self.bwrap.to_string_lossy().into_owned(),
+			self.config.process.bwrap.to_string_lossy().into_owned(),
 			s("--unshare-all"),
 		]);
 		if network {
@@ -170,22 +174,10 @@ impl ProcessBackend {
 				"65534",
 				"--hostname",
 				"utc-job",
-				"--ro-bind",
-				"/usr",
-				"/usr",
 			]
 			.map(s),
 		);
-		for (name, entry) in &self.system {
-			match entry {
-				SystemEntry::Link(target) => {
-					argv.extend([s("--symlink"), target.clone(), format!("/{name}")])
-				}
-				SystemEntry::Dir => {
-					argv.extend([s("--ro-bind"), format!("/{name}"), format!("/{name}")])
-				}
-			}
-		}
+		argv.extend(self.system_binds());
 		// Only what programs need of /etc: never the host's secrets.
 		let mut etc =
 			vec!["/etc/alternatives", "/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/ld.so.conf.d"];
@@ -196,8 +188,6 @@ impl ProcessBackend {
 				"/etc/ssl/certs",
 				"/etc/ca-certificates",
 			]);
-		}
-		if network {
 			// slirp4netns's resolver, which forwards to the host's.
 			argv.extend([
 				s("--ro-bind"),
@@ -277,6 +267,19 @@ impl ProcessBackend {
 	}
 }
 
+/// `setpriv …  --`: what follows runs as `uid` (and the group of the same number),
+/// without supplementary groups or a way to gain privileges.
+fn as_user(uid: u32) -> Vec<String> {
+	vec![
+		"/usr/bin/setpriv".to_string(),
+		format!("--reuid={uid}"),
+		format!("--regid={uid}"),
+		"--clear-groups".into(),
+		"--no-new-privs".into(),
+		"--".into(),
+	]
+}
+
 fn signal_reason(signal: i32) -> String {
 	match signal {
 		libc_signal::SIGKILL => {
@@ -298,73 +301,53 @@ mod libc_signal {
 }
 
 impl Backend for ProcessBackend {
-	fn kind(&self) -> BackendKind {
-		BackendKind::Process
-	}
-
 	fn health(&self) -> Result<(), String> {
 		// As a job runs it: as an unprivileged user, in namespaces of its own.
-		let uid = self.config.job_users.uid_base.to_string();
-		let out = Command::new("/usr/bin/setpriv")
-			.args([
-				&format!("--reuid={uid}"),
-				&format!("--regid={uid}"),
-				"--clear-groups",
-				"--no-new-privs",
-				"--",
-			])
-			.arg(&self.bwrap)
-			.args(["--unshare-all", "--die-with-parent", "--ro-bind", "/usr", "/usr"])
-			.args(self.system.iter().flat_map(|(name, entry)| match entry {
-				SystemEntry::Link(target) => {
-					vec!["--symlink".to_string(), target.clone(), format!("/{name}")]
-				}
-				SystemEntry::Dir => {
-					vec!["--ro-bind".to_string(), format!("/{name}"), format!("/{name}")]
-				}
-			}))
+		let setpriv = as_user(self.config.job_users.uid_base);
+		let out = Command::new(&setpriv[0])
+			.args(&setpriv[1..])
+			.arg(&self.config.process.bwrap)
+			.args(["--unshare-all", "--die-with-parent"])
+			.args(self.system_binds())
 			.args(["--", "/bin/true"])
 			.stdin(Stdio::null())
 			.output()
-			.map_err(|e| format!("{}: {e}", self.bwrap.display()))?;
+			.map_err(|e| format!("{}: {e}", self.config.process.bwrap.display()))?;
 		if !out.status.success() {
 			return Err(format!(
 				"bwrap cannot start a sandbox: {}",
 				String::from_utf8_lossy(&out.stderr).trim()
 			));
 		}
-		if !self.prlimit.exists() {
-			return Err(format!("{} is missing", self.prlimit.display()));
+		if !self.config.process.prlimit.exists() {
+			return Err(format!("{} is missing", self.config.process.prlimit.display()));
 		}
 		Ok(())
 	}
 
 	fn submit(&self, job: &JobRequest, dir: &JobDir) -> Result<Handle, BackendError> {
 		dir.hand_to(self.config.job_users.uid(&job.job_id), job.input.is_some())?;
-		let network = job.network && self.config.class_policy(job.class).network;
+		let network = self.config.network_for(job);
 		let slirp4netns = if network {
-			if !self.slirp4netns.exists() {
+			let slirp4netns = &self.config.process.slirp4netns;
+			if !slirp4netns.exists() {
 				return Err(BackendError::Engine(format!(
 					"{} is missing: jobs with network need it",
-					self.slirp4netns.display()
+					slirp4netns.display()
 				)));
 			}
 			std::fs::write(dir.file("resolv.conf"), "nameserver 10.0.2.3\n")?;
-			Some(self.slirp4netns.to_string_lossy().into_owned())
+			Some(slirp4netns.to_string_lossy().into_owned())
 		} else {
 			None
 		};
 		let cgroup = self.cgroups.then(|| CgroupSpec {
-			name: format!("{}-job-{}", self.instance, job.job_id),
-			memory_bytes: job
-				.resources
-				.memory_mb
-				.unwrap_or(self.limits.default_memory_mb)
-				.saturating_mul(1024 * 1024),
+			name: job_name(&self.instance, &job.job_id),
+			memory_bytes: self.config.memory_mb(job).saturating_mul(1024 * 1024),
 			pids_max: self.config.process.pids_limit,
 		});
 		let spec = SandboxSpec {
-			argv: self.sandbox_argv(job, dir)?,
+			argv: self.sandbox_argv(job, dir, network)?,
 			timeout_ms: job.max_duration_ms,
 			slirp4netns,
 			cgroup,
@@ -467,11 +450,8 @@ fn find_supervisor(exe: &Path, dir: &Path) -> Option<Handle> {
 	let wanted: Vec<u8> =
 		[exe.as_os_str().as_encoded_bytes(), b"sandbox", dir.as_os_str().as_encoded_bytes()]
 			.join(&0u8);
-	for entry in std::fs::read_dir("/proc").ok()?.flatten() {
-		let Some(pid) = entry.file_name().to_str().and_then(|n| n.parse::<i32>().ok()) else {
-			continue;
-		};
-		let Ok(cmdline) = std::fs::read(entry.path().join("cmdline")) else { continue };
+	for (pid, path) in proc_pids() {
+		let Ok(cmdline) = std::fs::read(path.join("cmdline")) else { continue };
 		if cmdline.strip_suffix(&[0u8]).unwrap_or(&cmdline) == wanted.as_slice() {
 			let start_ticks = process_start_ticks(pid)?;
 			return Some(Handle::Process { pid, start_ticks });
@@ -542,18 +522,21 @@ fn supervise(job_dir: &Path) -> std::io::Result<()> {
 	if let Some(cgroup) = &cgroup {
 		cgroup.enter(std::process::id())?;
 	}
-	let spawned = match &spec.slirp4netns {
-		None => command.args(args).spawn().map(|child| (child, None)),
-		Some(slirp4netns) => {
-			let cgroup_and_saved = cgroup.as_ref().map(|c| (c, &saved));
-			spawn_with_network(command, args, slirp4netns, job_dir, cgroup_and_saved)
-		}
+	// ... and steps out once the sandbox is started.
+	let leave = || match &cgroup {
+		Some(cgroup) => cgroup.leave(std::process::id(), &saved),
+		None => Ok(()),
 	};
-	if let Some(cgroup) = &cgroup {
-		cgroup.leave(std::process::id(), &saved)?;
-	}
+	let spawned = match &spec.slirp4netns {
+		None => command.args(args).spawn().map(|child| KillOnDrop(Some(child))).and_then(|child| {
+			leave()?;
+			Ok((child.disarm(), None))
+		}),
+		Some(slirp4netns) => spawn_with_network(command, args, slirp4netns, job_dir, &leave),
+	};
 	let (mut child, mut slirp) = match spawned {
-		Ok(spawned) => spawned,
+		Ok((Some(child), slirp)) => (child, slirp),
+		Ok((None, _)) => return Err(std::io::Error::other("the sandbox vanished")),
 		Err(e) => {
 			if let Some(cgroup) = &cgroup {
 				cgroup.remove();
@@ -636,17 +619,11 @@ fn supervise(job_dir: &Path) -> std::io::Result<()> {
 /// fields 14 to 17), so every process that ever ran in the tree counts once.
 fn tree_cpu_ms(root: i32) -> u64 {
 	let mut stats: Vec<(i32, i32, u64)> = Vec::new();
-	for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
-		let Some(pid) = entry.file_name().to_str().and_then(|n| n.parse::<i32>().ok()) else {
-			continue;
-		};
-		let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else { continue };
-		let Some(close) = stat.rfind(')') else { continue };
-		let fields: Vec<&str> = stat[close + 2..].split_whitespace().collect();
-		// After the command: state(3) ppid(4) ... utime(14) stime(15) cutime(16) cstime(17).
-		let field = |n: usize| fields.get(n - 3).and_then(|f| f.parse::<u64>().ok()).unwrap_or(0);
-		let ppid = fields.get(1).and_then(|f| f.parse::<i32>().ok()).unwrap_or(0);
-		stats.push((pid, ppid, field(14) + field(15) + field(16) + field(17)));
+	for (pid, _) in proc_pids() {
+		let Some(fields) = proc_stat_fields(pid) else { continue };
+		// ppid(4) ... utime(14) stime(15) cutime(16) cstime(17).
+		let ticks = (14..=17).map(|n| stat_field::<u64>(&fields, n).unwrap_or(0)).sum();
+		stats.push((pid, stat_field(&fields, 4).unwrap_or(0), ticks));
 	}
 	let mut tree = vec![root];
 	let mut ticks = 0u64;
@@ -730,8 +707,8 @@ fn spawn_with_network(
 	args: &[String],
 	slirp4netns: &str,
 	job_dir: &Path,
-	cgroup: Option<(&JobCgroup, &Saved)>,
-) -> std::io::Result<(Child, Option<Child>)> {
+	leave_cgroup: &dyn Fn() -> std::io::Result<()>,
+) -> std::io::Result<(Option<Child>, Option<Child>)> {
 	use std::{io::Write, os::fd::AsRawFd};
 	let set_cloexec = |fd: &std::os::fd::OwnedFd, on: bool| {
 		let flags = if on { nix::fcntl::FdFlag::FD_CLOEXEC } else { nix::fcntl::FdFlag::empty() };
@@ -754,12 +731,9 @@ fn spawn_with_network(
 			_ => a.clone(),
 		})
 		.collect();
-	let spawned = command.args(&args).spawn();
+	let sandbox = KillOnDrop(Some(command.args(&args).spawn()?));
 	// slirp4netns is the agent's, not the job's: started from outside its cgroups.
-	if let Some((cgroup, saved)) = cgroup {
-		cgroup.leave(std::process::id(), saved)?;
-	}
-	let sandbox = KillOnDrop(Some(spawned?));
+	leave_cgroup()?;
 	drop(info_write);
 	drop(block_read);
 	let deadline = Instant::now() + NETWORK_SETUP;
@@ -791,8 +765,5 @@ fn spawn_with_network(
 		return Err(std::io::Error::other("slirp4netns did not connect the sandbox"));
 	}
 	std::fs::File::from(block_write).write_all(b"1")?;
-	match (sandbox.disarm(), slirp.disarm()) {
-		(Some(sandbox), slirp) => Ok((sandbox, slirp)),
-		(None, _) => Err(std::io::Error::other("the sandbox vanished")),
-	}
+	Ok((sandbox.disarm(), slirp.disarm()))
 }

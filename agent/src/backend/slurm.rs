@@ -12,18 +12,19 @@
 //! The Slurm job is named after the agent and the job, so it is found again after
 //! a restart; its state comes from `squeue`, its outcome from the wrapper's files.
 
-use super::{run_tool, shell_quote, Backend, BackendError, End, Handle, JobDir, Outcome, Progress};
+use super::{
+	job_name, run_tool, set_mode, shell_quote, Backend, BackendError, End, Handle, JobDir, Outcome,
+	Progress,
+};
 use crate::{
-	config::{Config, SlurmConfig},
-	job::{now_ms, BackendKind, JobRequest, Usage, Workload},
+	config::Config,
+	job::{now_ms, JobRequest, Usage, Workload},
 	metering,
 };
 use std::{collections::HashMap, path::Path};
 
 pub struct SlurmBackend {
 	config: Config,
-	slurm: SlurmConfig,
-	default_memory_mb: u64,
 	instance: String,
 	work_dir: std::path::PathBuf,
 }
@@ -32,15 +33,13 @@ impl SlurmBackend {
 	pub fn new(config: &Config, instance: &str, work_dir: &Path) -> Result<SlurmBackend, String> {
 		Ok(SlurmBackend {
 			config: config.clone(),
-			slurm: config.slurm.clone(),
-			default_memory_mb: config.limits.default_memory_mb,
 			instance: instance.to_string(),
 			work_dir: work_dir.to_path_buf(),
 		})
 	}
 
 	fn name(&self, job_id: &str) -> String {
-		format!("utc-{}-job-{job_id}", self.instance)
+		job_name(&self.instance, job_id)
 	}
 
 	/// The wrapper Slurm runs (see the module's docs).
@@ -119,14 +118,6 @@ exit "$rc"
 		))
 	}
 
-	fn network_allowed(&self, class: u32) -> bool {
-		self.config.class_policy(class).network
-	}
-
-	fn tool(&self, program: &Path, args: Vec<String>) -> Result<String, BackendError> {
-		run_tool(program, &args)
-	}
-
 	/// The job's outcome from the wrapper's records, if it wrote them. `cancelled`:
 	/// Slurm says the job was cancelled.
 	fn wrapper_outcome(&self, job: &JobRequest, dir: &JobDir, cancelled: bool) -> Option<Outcome> {
@@ -146,12 +137,8 @@ exit "$rc"
 			Ok(hash) => (
 				if cancelled {
 					End::Stopped
-				} else if rc == 137 && wall_ms >= job.max_duration_ms {
-					End::TimedOut
-				} else if rc > 128 && rc < 160 {
-					End::Killed(format!("killed: signal {}", rc - 128))
 				} else {
-					End::Exited
+					End::of_exit_status(rc, wall_ms, job.max_duration_ms)
 				},
 				Some(hash),
 			),
@@ -168,16 +155,7 @@ exit "$rc"
 	}
 }
 
-fn set_mode(path: &Path, mode: u32) -> std::io::Result<()> {
-	use std::os::unix::fs::PermissionsExt;
-	std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))
-}
-
 impl Backend for SlurmBackend {
-	fn kind(&self) -> BackendKind {
-		BackendKind::Slurm
-	}
-
 	fn health(&self) -> Result<(), String> {
 		// Slurm opens the job's output as the job's user: every folder above the job
 		// folders must let it through.
@@ -194,16 +172,15 @@ impl Backend for SlurmBackend {
 				));
 			}
 		}
-		let out = self
-			.tool(
-				&self.slurm.squeue.clone(),
-				vec!["-h".into(), "-o".into(), "%i".into(), "-j".into(), "0".into()],
-			)
-			.or_else(|e| match e {
-				// Slurm answers an unknown job id with an error: it is up.
-				BackendError::Engine(msg) if msg.contains("Invalid job id") => Ok(String::new()),
-				other => Err(other),
-			});
+		let out = run_tool(
+			&self.config.slurm.squeue,
+			&["-h".into(), "-o".into(), "%i".into(), "-j".into(), "0".into()],
+		)
+		.or_else(|e| match e {
+			// Slurm answers an unknown job id with an error: it is up.
+			BackendError::Engine(msg) if msg.contains("Invalid job id") => Ok(String::new()),
+			other => Err(other),
+		});
 		out.map(|_| ()).map_err(|e| format!("slurm: {e}"))
 	}
 
@@ -213,7 +190,7 @@ impl Backend for SlurmBackend {
 		std::fs::create_dir_all(&meta)?;
 		set_mode(&meta, 0o755)?;
 		dir.hand_to(self.config.job_users.uid(&job.job_id), job.input.is_some())?;
-		let network = job.network && self.network_allowed(job.class);
+		let network = self.config.network_for(job);
 		let wrapper = dir.file("wrapper.sh");
 		std::fs::write(&wrapper, self.wrapper(job, dir, network)?)?;
 		set_mode(&wrapper, 0o755)?;
@@ -227,9 +204,9 @@ impl Backend for SlurmBackend {
 			format!("--error={}", dir.stderr().display()),
 			"--no-requeue".into(),
 			"--export=ALL".into(),
-			format!("--mem={}", job.resources.memory_mb.unwrap_or(self.default_memory_mb)),
+			format!("--mem={}", self.config.memory_mb(job)),
 		];
-		if let Some(partition) = &self.slurm.partition {
+		if let Some(partition) = &self.config.slurm.partition {
 			args.push(format!("--partition={partition}"));
 		}
 		if job.resources.gpus > 0 {
@@ -237,7 +214,7 @@ impl Backend for SlurmBackend {
 		}
 		args.push(wrapper.to_string_lossy().into_owned());
 		// `--export=ALL` of a cleared environment: the wrapper sees nothing of the agent's.
-		let mut command = std::process::Command::new(&self.slurm.sbatch);
+		let mut command = std::process::Command::new(&self.config.slurm.sbatch);
 		command.env_clear().env("PATH", "/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin").args(&args);
 		if let Ok(conf) = std::env::var("SLURM_CONF") {
 			command.env("SLURM_CONF", conf);
@@ -267,9 +244,9 @@ impl Backend for SlurmBackend {
 			return Vec::new();
 		}
 		let names: Vec<String> = jobs.iter().map(|(job, _, _)| self.name(&job.job_id)).collect();
-		let listed = self.tool(
-			&self.slurm.squeue.clone(),
-			vec![
+		let listed = run_tool(
+			&self.config.slurm.squeue,
+			&[
 				"-h".into(),
 				"-t".into(),
 				"all".into(),
@@ -355,7 +332,7 @@ impl Backend for SlurmBackend {
 				"the slurm job's id is unknown (it ended long ago)".into(),
 			));
 		}
-		self.tool(&self.slurm.scancel.clone(), vec![job_id.to_string()]).map(|_| ())
+		run_tool(&self.config.slurm.scancel, &[job_id.to_string()]).map(|_| ())
 	}
 
 	fn enforces_deadline(&self) -> bool {
@@ -363,9 +340,9 @@ impl Backend for SlurmBackend {
 	}
 
 	fn recover(&self, job: &JobRequest, dir: &JobDir) -> Result<Option<Handle>, BackendError> {
-		let text = self.tool(
-			&self.slurm.squeue.clone(),
-			vec![
+		let text = run_tool(
+			&self.config.slurm.squeue,
+			&[
 				"-h".into(),
 				"-t".into(),
 				"all".into(),
