@@ -46,8 +46,12 @@ impl ApiError {
 	fn new(status: StatusCode, error: &'static str, reason: impl Into<String>) -> ApiError {
 		ApiError { status, error, reason: reason.into() }
 	}
+	/// A well-formed job this agent will not take (422).
+	fn refused(error: &'static str, reason: impl Into<String>) -> ApiError {
+		ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, error, reason)
+	}
 	fn invalid(reason: impl Into<String>) -> ApiError {
-		ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_job", reason)
+		ApiError::refused("invalid_job", reason)
 	}
 	fn internal(e: impl std::fmt::Display) -> ApiError {
 		tracing::error!("{e}");
@@ -88,7 +92,7 @@ async fn json_refusals(response: Response) -> Response {
 		.headers()
 		.get(header::CONTENT_TYPE)
 		.is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
-	if status.is_success() || is_json || status == StatusCode::OK {
+	if status.is_success() || is_json {
 		return response;
 	}
 	if status == StatusCode::METHOD_NOT_ALLOWED {
@@ -160,7 +164,7 @@ async fn create_job(
 	let body = body.map_err(|e| ApiError::new(e.status(), "bad_request", e.body_text()))?;
 	let request: JobRequest = serde_json::from_slice(&body).map_err(|e| match e.classify() {
 		serde_json::error::Category::Data if e.to_string().starts_with("unknown variant") => {
-			ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "unknown_workload_kind", e.to_string())
+			ApiError::refused("unknown_workload_kind", e.to_string())
 		}
 		serde_json::error::Category::Data => ApiError::invalid(e.to_string()),
 		_ => ApiError::new(StatusCode::BAD_REQUEST, "malformed_json", e.to_string()),
@@ -224,29 +228,19 @@ fn same_or_conflict(existing: JobRecord, request: &JobRequest) -> Result<Respons
 /// that will run it.
 pub fn validate(job: &JobRequest, config: &Config) -> Result<BackendKind, ApiError> {
 	let limits = &config.limits;
-	if (job.job_id.len() > 1 && job.job_id.starts_with('0'))
-		|| job.job_id.is_empty()
-		|| job.job_id.len() > 20
-		|| !job.job_id.bytes().all(|b| b.is_ascii_digit())
-		|| job.job_id.parse::<u64>().is_err()
-	{
+	if !is_decimal::<u64>(&job.job_id) {
 		return Err(ApiError::invalid(
 			"job_id must be a decimal string of a 64-bit id, without leading zeros",
 		));
 	}
-	if (job.units.len() > 1 && job.units.starts_with('0'))
-		|| job.units.is_empty()
-		|| !job.units.bytes().all(|b| b.is_ascii_digit())
-		|| job.units.parse::<u128>().is_err()
-	{
+	if !is_decimal::<u128>(&job.units) {
 		return Err(ApiError::invalid("units must be a decimal string"));
 	}
 	if job.max_duration_ms == 0 {
 		return Err(ApiError::invalid("max_duration_ms must be above 0"));
 	}
 	if job.max_duration_ms > limits.max_duration_ms {
-		return Err(ApiError::new(
-			StatusCode::UNPROCESSABLE_ENTITY,
+		return Err(ApiError::refused(
 			"limit_exceeded",
 			format!(
 				"max_duration_ms {} is above this agent's {}",
@@ -256,16 +250,14 @@ pub fn validate(job: &JobRequest, config: &Config) -> Result<BackendKind, ApiErr
 	}
 	if let Some(memory) = job.resources.memory_mb {
 		if memory == 0 || memory > limits.max_memory_mb {
-			return Err(ApiError::new(
-				StatusCode::UNPROCESSABLE_ENTITY,
+			return Err(ApiError::refused(
 				"limit_exceeded",
 				format!("memory_mb {memory} is outside 1..={}", limits.max_memory_mb),
 			));
 		}
 	}
 	if job.resources.gpus > limits.max_gpus {
-		return Err(ApiError::new(
-			StatusCode::UNPROCESSABLE_ENTITY,
+		return Err(ApiError::refused(
 			"limit_exceeded",
 			format!("{} GPUs asked, this agent offers {}", job.resources.gpus, limits.max_gpus),
 		));
@@ -273,15 +265,13 @@ pub fn validate(job: &JobRequest, config: &Config) -> Result<BackendKind, ApiErr
 	let policy = config.class_policy(job.class);
 	let kind = job.workload.kind();
 	if !policy.kinds.contains(&kind) {
-		return Err(ApiError::new(
-			StatusCode::UNPROCESSABLE_ENTITY,
+		return Err(ApiError::refused(
 			"kind_not_accepted",
 			format!("class {} does not take {kind:?} workloads", job.class),
 		));
 	}
 	if job.network && !policy.network {
-		return Err(ApiError::new(
-			StatusCode::UNPROCESSABLE_ENTITY,
+		return Err(ApiError::refused(
 			"network_not_allowed",
 			format!("class {} runs without network", job.class),
 		));
@@ -335,20 +325,27 @@ pub fn validate(job: &JobRequest, config: &Config) -> Result<BackendKind, ApiErr
 		WorkloadKind::Batch => BackendKind::Slurm,
 	};
 	if job.resources.gpus > 0 && backend != BackendKind::Slurm {
-		return Err(ApiError::new(
-			StatusCode::UNPROCESSABLE_ENTITY,
+		return Err(ApiError::refused(
 			"kind_not_accepted",
 			"GPUs are handed out by the cluster: jobs that ask for GPUs run on the slurm backend",
 		));
 	}
 	if !config.enabled(backend) {
-		return Err(ApiError::new(
-			StatusCode::UNPROCESSABLE_ENTITY,
+		return Err(ApiError::refused(
 			"backend_disabled",
 			format!("the {} backend is not enabled on this agent", backend.as_str()),
 		));
 	}
 	Ok(backend)
+}
+
+/// A number as the contract writes large integers: decimal digits, no sign, no
+/// leading zero, within `T`.
+fn is_decimal<T: std::str::FromStr>(text: &str) -> bool {
+	!text.is_empty()
+		&& text.bytes().all(|b| b.is_ascii_digit())
+		&& (text == "0" || !text.starts_with('0'))
+		&& text.parse::<T>().is_ok()
 }
 
 fn check_word(what: &str, word: &str) -> Result<(), ApiError> {

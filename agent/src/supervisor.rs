@@ -160,13 +160,8 @@ impl Agent {
 	/// neither lost nor run twice. Retried every tick until the engine answers.
 	fn recover_one(&self, record: &JobRecord) -> Result<(), StoreError> {
 		let job_id = &record.request.job_id;
-		let Some(backend) = self.backends.get(&record.status.backend) else {
-			return self.finish_unlaunched(
-				job_id,
-				JobState::Failed,
-				format!("backend: {} is no longer enabled", record.status.backend.as_str()),
-			);
-		};
+		// A job of a backend no longer enabled was ended before it got here.
+		let Some(backend) = self.backends.get(&record.status.backend) else { return Ok(()) };
 		let launch = match backend.recover(&record.request, &self.dir(job_id)) {
 			Ok(Some(handle)) => Launch::Launched(handle),
 			Ok(None) => Launch::NotLaunched,
@@ -293,9 +288,9 @@ async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> 
 const ENGINE_DEADLINE_GRACE_MS: u64 = 2_000;
 
 async fn tick(agent: &Arc<Agent>) -> Result<(), StoreError> {
-	// Jobs of a backend no longer enabled (the configuration changed across a restart)
-	// cannot be run, polled or stopped: they end here.
 	for record in agent.load_active()? {
+		// Jobs of a backend no longer enabled (the configuration changed across a
+		// restart) cannot be run, polled or stopped: they end here.
 		if !agent.backends.contains_key(&record.status.backend) {
 			let backend = record.status.backend.as_str();
 			let reason = match record.launch {
@@ -303,12 +298,9 @@ async fn tick(agent: &Arc<Agent>) -> Result<(), StoreError> {
 				_ => format!("backend: the {backend} backend was disabled while the job ran"),
 			};
 			agent.finish_unlaunched(&record.request.job_id, JobState::Failed, reason)?;
-		}
-	}
-
-	// Jobs left half-launched.
-	for record in agent.load_active()? {
-		if record.launch == Launch::Launching && !agent.is_launching(&record.request.job_id) {
+		} else if record.launch == Launch::Launching && !agent.is_launching(&record.request.job_id)
+		{
+			// Left half-launched: its engine is asked for it.
 			let agent = agent.clone();
 			if let Some(result) = blocking(move || agent.recover_one(&record)).await {
 				result?;
@@ -599,10 +591,7 @@ fn prepare(agent: &Agent, job: &JobRequest, dir: &JobDir) -> Result<(), String> 
 		std::fs::remove_dir_all(&dir.root).map_err(io)?;
 	}
 	std::fs::create_dir_all(dir.out()).map_err(io)?;
-	{
-		use std::os::unix::fs::PermissionsExt;
-		std::fs::set_permissions(&dir.root, std::fs::Permissions::from_mode(0o700)).map_err(io)?;
-	}
+	crate::backend::set_mode(&dir.root, 0o700).map_err(io)?;
 	if let Some(input) = &job.input {
 		crate::input::fetch(
 			input,
