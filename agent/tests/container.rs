@@ -95,7 +95,11 @@ fn a_restarted_agent_reattaches_to_its_container() {
 	let done = agent.wait_final("6", T);
 	assert_eq!(done["state"], "completed", "{done}\n{}", agent.log());
 	assert_eq!(done["result_hash"], expected_hash(b"survived\n", &[]));
-	assert!(done["usage"]["wall_ms"].as_u64().unwrap() >= 3_000);
+	// It ran its whole 3 s sleep across the restart. podman stamps `StartedAt` once the
+	// process is already running, so on a loaded host the measured time can fall a few
+	// milliseconds short of what the workload slept.
+	let wall = done["usage"]["wall_ms"].as_u64().unwrap();
+	assert!(wall >= 2_900, "{done}");
 }
 
 #[test]
