@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Sets up and runs every test of UTC chain: the runtime's and node's Rust tests,
-# each pallet's unit and benchmark tests, utc-agent's tests and load test against
+# the routing function's tests and benchmark, each pallet's unit and benchmark tests, utc-agent's tests and load test against
 # real engines, and the end-to-end tests against a real utc-node.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -11,8 +11,13 @@ step() { printf '\n== %s (%s)\n' "$1" "$(date +%T)"; }
 
 # Builds utc-node too (its integration tests run the binary); the end-to-end
 # tests below use that binary.
-step "cargo test: runtime, node, primitives"
-cargo test -p utc-runtime -p utc-node -p utc-primitives
+step "cargo test: runtime, node, primitives, routing"
+cargo test -p utc-runtime -p utc-node -p utc-primitives -p utc-routing
+
+# The routing function against an exact min-cost-flow optimum, and its speed on
+# a large instance (the full run: `cargo run --release -p utc-routing --bin utc-routing-bench`).
+step "routing benchmark (quick)"
+cargo run --release -q -p utc-routing --bin utc-routing-bench -- --quick
 
 pallets=()
 for manifest in pallets/*/Cargo.toml; do

@@ -135,6 +135,7 @@ pub fn new_full<
 	N: sc_network::NetworkBackend<Block, <Block as sp_runtime::traits::Block>::Hash>,
 >(
 	config: Configuration,
+	agent: Option<(String, Vec<u8>)>,
 ) -> Result<TaskManager, ServiceError> {
 	let sc_service::PartialComponents {
 		client,
@@ -191,6 +192,20 @@ pub fn new_full<
 			metrics,
 			gap_sync_body_policy: None,
 		})?;
+
+	if let Some((url, token)) = agent {
+		// The provider's offchain worker reads the agent's address and token here.
+		use sp_core::offchain::OffchainStorage;
+		let mut storage = backend.offchain_storage().ok_or_else(|| {
+			ServiceError::Other("this database keeps no offchain storage for the agent URL".into())
+		})?;
+		let prefix = sp_core::offchain::STORAGE_PREFIX;
+		storage.set(prefix, pallet_federation::offchain::AGENT_URL_KEY, url.as_bytes());
+		if !token.is_empty() {
+			storage.set(prefix, pallet_federation::offchain::AGENT_TOKEN_KEY, &token);
+		}
+		log::info!("offchain workers hand jobs to the agent at {url}");
+	}
 
 	if config.offchain_worker.enabled {
 		// Offchain workers may call HTTP services: a provider's worker hands jobs to

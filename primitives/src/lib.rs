@@ -8,6 +8,8 @@
 #[cfg(feature = "std")]
 pub mod testing;
 
+extern crate alloc;
+
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use scale_info::TypeInfo;
 use sp_runtime::{DispatchResult, Weight};
@@ -59,6 +61,50 @@ pub trait ComputeInspect<AccountId> {
 	fn obligation(provider: &AccountId, class: ClassId) -> Units;
 }
 
+/// A region code (upper-case letters, digits and `-`) padded with zeros to 16
+/// bytes; all zeros when unknown.
+pub type RegionCode = [u8; 16];
+
+/// Pads a region code to a [`RegionCode`]; `None` if it is longer than 16 bytes.
+pub fn region_code(code: &[u8]) -> Option<RegionCode> {
+	let mut padded = [0u8; 16];
+	padded.get_mut(..code.len())?.copy_from_slice(code);
+	Some(padded)
+}
+
+/// What one unit of a class is, as a job's metering needs it.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Encode, Decode, TypeInfo, MaxEncodedLen)]
+pub struct ClassTerms {
+	/// Milliseconds of one device in one whole unit, for a class whose unit is a
+	/// time (an hour: 3,600,000); `None` for a class of cycles or shots.
+	pub unit_ms: Option<u64>,
+	/// Decimals of the token: one whole unit is `10^decimals` smallest parts.
+	pub decimals: u8,
+}
+
+impl ClassTerms {
+	/// One whole unit in the token's smallest parts.
+	pub fn whole(&self) -> Units {
+		10u128.saturating_pow(u32::from(self.decimals))
+	}
+
+	/// Whole units covering `units` smallest parts, rounded up.
+	pub fn whole_units_ceil(&self, units: Units) -> Units {
+		units.div_ceil(self.whole().max(1))
+	}
+}
+
+/// What job routing needs to know of classes and providers beyond
+/// [`ComputeInspect`], answered by pallet-compute.
+pub trait ComputeCapacity<AccountId>: ComputeInspect<AccountId> {
+	/// The metering terms of `class`, if it exists.
+	fn class_terms(class: ClassId) -> Option<ClassTerms>;
+	/// The region a provider registered, if it is a provider.
+	fn provider_region(who: &AccountId) -> Option<RegionCode>;
+	/// The units of `provider`'s attestations in `class` that are live now.
+	fn live_capacity(provider: &AccountId, class: ClassId) -> Units;
+}
+
 /// What the SLA pallet needs to know of one job.
 #[derive(Clone, PartialEq, Eq, Debug)]
 pub struct JobRecord<AccountId> {
@@ -106,6 +152,21 @@ pub enum Evidence {
 	Failed,
 }
 
+/// An SLA module's term, as the federation pallet measures it.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Encode, Decode, TypeInfo, MaxEncodedLen)]
+pub enum SlaTerm {
+	/// Heartbeats at least `min_per_mille` of the time over `window` blocks.
+	Uptime { min_per_mille: u16, window: u32 },
+	/// A job starts within `max_blocks` of its assignment.
+	StartLatency { max_blocks: u32 },
+	/// A job completes within `max_blocks_per_unit` blocks per whole unit.
+	CompletionTime { max_blocks_per_unit: u32 },
+	/// The hardware scores at least `min_score` on the class's benchmark.
+	Throughput { min_score: u32 },
+	/// Jobs run in this region.
+	Region { code: RegionCode },
+}
+
 /// The SLA pallet as the federation pallet sees it: who may serve a job, and
 /// where breaches measured by the chain itself are recorded.
 pub trait SlaEnforcement<AccountId> {
@@ -123,6 +184,23 @@ pub trait SlaEnforcement<AccountId> {
 		evidence: Evidence,
 		job: Option<JobId>,
 	) -> DispatchResult;
+	/// The term of `module`, if the module exists and is not retired.
+	fn term(module: ModuleId) -> Option<SlaTerm>;
+	/// The highest performance score `provider` is bonded to deliver in `class`
+	/// (its Throughput modules there); 0 if it promises none.
+	fn performance(provider: &AccountId, class: ClassId) -> u32;
+	/// The Uptime modules `provider` subscribes to: (class, module, min per-mille, window).
+	fn uptime_terms(provider: &AccountId) -> alloc::vec::Vec<(ClassId, ModuleId, u16, u32)>;
+	/// The worst-case weight of one `record_violation`.
+	fn record_violation_weight() -> Weight;
+	/// Makes `provider` able to serve `units` of `class` under one new module of
+	/// each kind it returns, so a benchmark can route jobs: (start, completion, uptime).
+	#[cfg(feature = "runtime-benchmarks")]
+	fn prepare_service(
+		_provider: &AccountId,
+		_class: ClassId,
+		_units: Units,
+	) -> (ModuleId, ModuleId, ModuleId);
 }
 
 /// The redemption side of UTC tokens, called by the federation pallet: a holder

@@ -17,8 +17,8 @@ use sp_runtime::{
 use sp_version::RuntimeVersion;
 
 use super::{
-	AccountId, Aura, Balance, Block, Compute, Executive, Grandpa, InherentDataExt, Nonce,
-	Orderbook, Runtime, RuntimeCall, RuntimeGenesisConfig, SessionKeys, Sla, System,
+	AccountId, Aura, Balance, Block, BlockNumber, Compute, Executive, Federation, Grandpa,
+	InherentDataExt, Nonce, Orderbook, Runtime, RuntimeCall, RuntimeGenesisConfig, SessionKeys, Sla, System,
 	TransactionPayment, VERSION,
 };
 
@@ -314,6 +314,38 @@ impl_runtime_apis! {
 
 		fn slash_history(provider: AccountId) -> Vec<pallet_sla::SlashRecordOf<Runtime>> {
 			pallet_sla::SlashHistory::<Runtime>::get(provider).into_inner()
+		}
+	}
+
+	impl pallet_federation::runtime_api::FederationApi<
+		Block,
+		AccountId,
+		pallet_federation::JobViewOf<Runtime>,
+		pallet_federation::Reputation<BlockNumber>,
+	> for Runtime {
+		fn pending_jobs(limit: u32) -> Vec<utc_primitives::JobId> {
+			Federation::pending_jobs(limit)
+		}
+
+		fn job(job: utc_primitives::JobId) -> Option<pallet_federation::JobViewOf<Runtime>> {
+			Federation::job_view(job)
+		}
+
+		fn provider_jobs(provider: AccountId) -> Vec<utc_primitives::JobId> {
+			Federation::provider_jobs(&provider)
+		}
+
+		fn eligible_providers(
+			class: utc_primitives::ClassId,
+			modules: Vec<utc_primitives::ModuleId>,
+			kind: pallet_federation::WorkloadKind,
+			units: utc_primitives::Units,
+		) -> Vec<AccountId> {
+			Federation::eligible_providers(class, modules, kind, units)
+		}
+
+		fn reputation(provider: AccountId) -> pallet_federation::Reputation<BlockNumber> {
+			Federation::reputation(&provider)
 		}
 	}
 

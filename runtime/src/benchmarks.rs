@@ -10,4 +10,5 @@ frame_benchmarking::define_benchmarks!(
 	[pallet_compute, Compute]
 	[pallet_orderbook, Orderbook]
 	[pallet_sla, Sla]
+	[pallet_federation, Federation]
 );

@@ -11,9 +11,11 @@ use sp_keyring::{Ed25519Keyring, Sr25519Keyring};
 
 use crate::{
 	configs::TreasuryAccount, AccountId, AuraConfig, Balance, BalancesConfig, ComputeConfig,
-	GrandpaConfig, RuntimeGenesisConfig, SlaConfig, SudoConfig, MILLI_UNIT, UNIT,
+	FederationConfig, GrandpaConfig, RuntimeGenesisConfig, SlaConfig, SudoConfig, MILLI_UNIT,
+	UNIT,
 };
 use pallet_compute::{AttestorKey, AttestorKind, ComputeUnit, ResourceKind};
+use pallet_federation::{routing_crypto::Public as RoutingId, WorkloadKinds};
 use pallet_sla::{ModuleKind, PenaltySchedule, SlaParameters};
 use sp_runtime::Perbill;
 
@@ -46,14 +48,31 @@ fn testnet_genesis(
 			)],
 		},
 		sla: SlaConfig { parameters: sla_delays, modules: example_modules() },
+		federation: FederationConfig {
+			routers: initial_authorities
+				.iter()
+				.map(|x| routing_key(&x.0))
+				.collect::<Vec<_>>(),
+			class_kinds: vec![(
+				0,
+				WorkloadKinds { command: true, container: true, batch: true }
+			)],
+		},
 	})
+}
+
+/// A validator's routing key: the sr25519 key of its Aura key's seed, which
+/// `--alice` (and `author_rotateKeys` from a seed) puts in the keystore as `utcr`.
+fn routing_key(aura: &AuraId) -> RoutingId {
+	RoutingId::from(sp_core::sr25519::Public::from(aura.clone()))
 }
 
 /// The SLA modules of the dev chains, priced per thousandth of an hour (the
 /// smallest unit of class 0): module 0 guarantees 99% uptime over an hour of
-/// blocks for a bond of 1 UNIT per hour of obligation; module 1 a start within 10
-/// blocks of assignment for 0.5 UNIT per hour. A breach costs 10% to 100% of the
-/// bond at stake, and the job owner gets up to 0.5 UNIT per hour of it.
+/// blocks for a bond of 1 UNIT per hour of obligation; module 1 a start within 3
+/// blocks of assignment for 0.5 UNIT per hour; module 2 completion within 600
+/// blocks (an hour) per hour of compute for 0.5 UNIT per hour. A breach costs 10%
+/// to 100% of the bond at stake, and the job owner gets up to 0.5 UNIT per hour of it.
 fn example_modules() -> Vec<(ModuleKind, Balance, PenaltySchedule<Balance>)> {
 	let penalty = PenaltySchedule {
 		min_rate: Perbill::from_percent(10),
@@ -62,7 +81,8 @@ fn example_modules() -> Vec<(ModuleKind, Balance, PenaltySchedule<Balance>)> {
 	};
 	vec![
 		(ModuleKind::Uptime { min_per_mille: 990, window: 600 }, MILLI_UNIT, penalty),
-		(ModuleKind::StartLatency { max_blocks: 10 }, MILLI_UNIT / 2, penalty),
+		(ModuleKind::StartLatency { max_blocks: 3 }, MILLI_UNIT / 2, penalty),
+		(ModuleKind::CompletionTime { max_blocks_per_unit: 600 }, MILLI_UNIT / 2, penalty),
 	]
 }
 

@@ -52,6 +52,7 @@ impl_opaque_keys! {
 	pub struct SessionKeys {
 		pub aura: Aura,
 		pub grandpa: Grandpa,
+		pub routing: Federation,
 	}
 }
 
@@ -193,6 +194,9 @@ mod runtime {
 
 	#[runtime::pallet_index(10)]
 	pub type Sla = pallet_sla;
+
+	#[runtime::pallet_index(11)]
+	pub type Federation = pallet_federation;
 }
 
 #[cfg(test)]

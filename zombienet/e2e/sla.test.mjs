@@ -61,9 +61,9 @@ describe('pallet-sla on utc-node --dev', () => {
     await dev?.close();
   });
 
-  test('the dev chain defines the uptime and start-latency modules', async () => {
+  test('the dev chain defines the uptime, start-latency and completion modules', async () => {
     const modules = await api.call.slaApi.modules();
-    assert.equal(modules.length, 2);
+    assert.equal(modules.length, 3);
     const [id, uptime] = modules.find(([m]) => m.toNumber() === UPTIME);
     assert.equal(id.toNumber(), UPTIME);
     assert.equal(uptime.kind.asUptime.minPerMille.toNumber(), 990);

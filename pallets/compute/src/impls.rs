@@ -18,7 +18,10 @@ use sp_runtime::{
 	traits::{AccountIdConversion, Saturating, Zero},
 	MultiSignature,
 };
-use utc_primitives::{AttestationId, BackingCheck, ClassId, ComputeInspect, ComputeLedger, Units};
+use utc_primitives::{
+	region_code, AttestationId, BackingCheck, ClassId, ClassTerms, ComputeCapacity, ComputeInspect,
+	ComputeLedger, RegionCode, Units,
+};
 
 impl<T: Config> Pallet<T> {
 	/// The account that owns every class asset.
@@ -598,6 +601,26 @@ impl<T: Config> ComputeInspect<T::AccountId> for Pallet<T> {
 
 	fn obligation(provider: &T::AccountId, class: ClassId) -> Units {
 		Ledgers::<T>::get(provider, class).obligation
+	}
+}
+
+impl<T: Config> ComputeCapacity<T::AccountId> for Pallet<T> {
+	fn class_terms(class: ClassId) -> Option<ClassTerms> {
+		let class = Classes::<T>::get(class)?;
+		let unit_ms = match class.unit {
+			ComputeUnit::Hour => Some(3_600_000),
+			ComputeUnit::Second => Some(1_000),
+			ComputeUnit::TeraCycle | ComputeUnit::Shot => None,
+		};
+		Some(ClassTerms { unit_ms, decimals: class.decimals })
+	}
+
+	fn provider_region(who: &T::AccountId) -> Option<RegionCode> {
+		region_code(&Providers::<T>::get(who)?.region)
+	}
+
+	fn live_capacity(provider: &T::AccountId, class: ClassId) -> Units {
+		Self::provider_class_state(provider, class).live_capacity
 	}
 }
 

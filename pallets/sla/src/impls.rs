@@ -18,8 +18,8 @@ use sp_runtime::{
 	DispatchError, DispatchResult, Perbill,
 };
 use utc_primitives::{
-	BackingCheck, ClassId, ComputeInspect, Evidence, JobId, JobInspect, ModuleId, SlaEnforcement,
-	Units,
+	region_code, BackingCheck, ClassId, ComputeInspect, Evidence, JobId, JobInspect, ModuleId,
+	SlaEnforcement, SlaTerm, Units,
 };
 
 impl<T: Config> Pallet<T> {
@@ -797,5 +797,89 @@ impl<T: Config> SlaEnforcement<T::AccountId> for Pallet<T> {
 		job: Option<JobId>,
 	) -> DispatchResult {
 		Self::do_record_violation(provider.clone(), module, class, units, evidence, job).map(|_| ())
+	}
+
+	fn term(module: ModuleId) -> Option<SlaTerm> {
+		let module = Modules::<T>::get(module).filter(|m| m.status == ModuleStatus::Active)?;
+		Some(match module.kind {
+			ModuleKind::Uptime { min_per_mille, window } => SlaTerm::Uptime { min_per_mille, window },
+			ModuleKind::StartLatency { max_blocks } => SlaTerm::StartLatency { max_blocks },
+			ModuleKind::CompletionTime { max_blocks_per_unit } => {
+				SlaTerm::CompletionTime { max_blocks_per_unit }
+			}
+			ModuleKind::Throughput { min_score } => SlaTerm::Throughput { min_score },
+			ModuleKind::Region { code } => SlaTerm::Region { code: region_code(&code)? },
+		})
+	}
+
+	fn performance(provider: &T::AccountId, class: ClassId) -> u32 {
+		Subscriptions::<T>::get(provider)
+			.iter()
+			.filter(|(c, _)| *c == class)
+			.filter_map(|(_, m)| match Modules::<T>::get(m)?.kind {
+				ModuleKind::Throughput { min_score } => Some(min_score),
+				_ => None,
+			})
+			.max()
+			.unwrap_or(0)
+	}
+
+	fn uptime_terms(provider: &T::AccountId) -> Vec<(ClassId, ModuleId, u16, u32)> {
+		Subscriptions::<T>::get(provider)
+			.iter()
+			.filter_map(|(class, m)| match Modules::<T>::get(m)?.kind {
+				ModuleKind::Uptime { min_per_mille, window } => {
+					Some((*class, *m, min_per_mille, window))
+				}
+				_ => None,
+			})
+			.collect()
+	}
+
+	fn record_violation_weight() -> Weight {
+		T::WeightInfo::record_violation()
+	}
+
+	#[cfg(feature = "runtime-benchmarks")]
+	fn prepare_service(
+		provider: &T::AccountId,
+		class: ClassId,
+		units: Units,
+	) -> (ModuleId, ModuleId, ModuleId) {
+		use frame_support::traits::fungible::Mutate;
+		let penalty = PenaltySchedule {
+			min_rate: Perbill::from_percent(10),
+			max_rate: Perbill::one(),
+			compensation_per_unit: 1,
+		};
+		let mut modules = [0; 3];
+		for (slot, kind) in [
+			ModuleKind::StartLatency { max_blocks: 10 },
+			ModuleKind::CompletionTime { max_blocks_per_unit: 10 },
+			ModuleKind::Uptime { min_per_mille: 990, window: 600 },
+		]
+		.into_iter()
+		.enumerate()
+		{
+			let module = Self::do_define_module(kind, 1, penalty).expect("a valid module");
+			let mut subscriptions = Subscriptions::<T>::get(provider);
+			let at = subscriptions.binary_search(&(class, module)).unwrap_or_else(|at| at);
+			subscriptions.try_insert(at, (class, module)).expect("room for a subscription");
+			Subscriptions::<T>::insert(provider, &subscriptions);
+			modules[slot] = module;
+		}
+		let subscriptions = Subscriptions::<T>::get(provider);
+		let required = Self::required_bond(provider, &subscriptions)
+			.saturating_add(units.saturating_mul(Self::class_rate(&subscriptions, class)));
+		let missing = required.saturating_sub(Self::active_bond(provider));
+		if !missing.is_zero() {
+			let free = T::Currency::balance(provider);
+			T::Currency::set_balance(
+				provider,
+				free.saturating_add(missing).saturating_add(T::Currency::minimum_balance()),
+			);
+			Self::do_bond(provider.clone(), missing).expect("funded above");
+		}
+		(modules[0], modules[1], modules[2])
 	}
 }

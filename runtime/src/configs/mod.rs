@@ -24,10 +24,11 @@ use sp_runtime::{
 use sp_version::RuntimeVersion;
 
 use super::{
-	AccountId, AssetId, Assets, Aura, Balance, Balances, Block, BlockNumber, Compute, Hash, Nonce,
-	PalletInfo, Runtime, RuntimeCall, RuntimeEvent, RuntimeFreezeReason, RuntimeHoldReason,
-	RuntimeOrigin, RuntimeTask, Sla, System, DAYS, EXISTENTIAL_DEPOSIT, MILLI_UNIT, SLOT_DURATION,
-	UNIT, VERSION,
+	AccountId, AssetId, Assets, Aura, Balance, Balances, Block, BlockNumber, Compute, Federation,
+	Hash, Nonce, PalletInfo, Runtime, RuntimeCall, RuntimeEvent, RuntimeFreezeReason,
+	RuntimeHoldReason, RuntimeOrigin, RuntimeTask, Signature, Sla, System, TxExtension,
+	UncheckedExtrinsic, DAYS, EXISTENTIAL_DEPOSIT, HOURS, MILLI_SECS_PER_BLOCK, MILLI_UNIT,
+	MINUTES, SLOT_DURATION, UNIT, VERSION,
 };
 
 /// Transactions of the normal class may fill 75% of a block; the rest is kept for
@@ -252,9 +253,9 @@ impl pallet_sla::Config for Runtime {
 	type Currency = Balances;
 	type RuntimeHoldReason = RuntimeHoldReason;
 	type Compute = Compute;
-	/// No jobs until the federation pallet: reports name jobs it will own.
+	/// Job owners report violations against the federation pallet's jobs.
 	#[cfg(not(feature = "runtime-benchmarks"))]
-	type Jobs = ();
+	type Jobs = Federation;
 	#[cfg(feature = "runtime-benchmarks")]
 	type Jobs = benchmark_jobs::BenchmarkJobs;
 	type Treasury = TreasuryAccount;
@@ -269,9 +270,9 @@ impl pallet_sla::Config for Runtime {
 	type BenchmarkHelper = benchmark_jobs::SlaBenchmarkHelper;
 }
 
-/// What pallet-sla's benchmarks need of providers, classes and jobs. Jobs come
-/// from the federation pallet; until then the benchmarks keep theirs in a table
-/// of their own that only a benchmarking runtime has.
+/// What pallet-sla's benchmarks need of providers, classes and jobs. Their jobs
+/// are kept in a table of their own that only a benchmarking runtime has, so a
+/// report's worst case is measured without building the federation's state.
 #[cfg(feature = "runtime-benchmarks")]
 mod benchmark_jobs {
 	use super::*;
@@ -291,6 +292,65 @@ mod benchmark_jobs {
 			let (owner, provider, class, units) =
 				unhashed::get::<(AccountId, AccountId, ClassId, Units)>(&key(job))?;
 			Some(JobRecord { owner, provider: Some(provider), class, units })
+		}
+	}
+
+	/// Providers attested and minted through pallet-compute, bonded through pallet-sla.
+	pub struct FederationBenchmarkHelper;
+	impl pallet_federation::BenchmarkHelper<AccountId> for FederationBenchmarkHelper {
+		fn class() -> ClassId {
+			SlaBenchmarkHelper::class(0)
+		}
+
+		fn provider(who: &AccountId, class: ClassId, units: Units) {
+			use frame_support::traits::fungible::Mutate;
+			use pallet_sla::BenchmarkHelper;
+			let _ = Balances::mint_into(who, 1_000 * UNIT);
+			SlaBenchmarkHelper::register_provider(who);
+			// A fresh attestor key in the benchmark's keystore attests the capacity.
+			let key = sp_io::crypto::sr25519_generate(sp_core::crypto::KeyTypeId(*b"utca"), None);
+			let attestor = pallet_compute::AttestorKey::Sr25519(key);
+			Compute::add_attestor(
+				RuntimeOrigin::root(),
+				attestor,
+				pallet_compute::AttestorKind::TeeVerifier,
+				b"bench".to_vec().try_into().expect("fits"),
+			)
+			.expect("a new attestor");
+			let now = System::block_number();
+			let payload = pallet_compute::AttestationPayload {
+				genesis_hash: Compute::genesis_hash(),
+				provider: who.clone(),
+				class,
+				units,
+				valid_from: now,
+				valid_until: now + 10 * DAYS,
+				evidence_hash: Default::default(),
+				nonce: 0,
+			};
+			let signature = sp_io::crypto::sr25519_sign(
+				sp_core::crypto::KeyTypeId(*b"utca"),
+				&key,
+				&codec::Encode::encode(&payload),
+			)
+			.expect("the key is in the keystore");
+			Compute::submit_attestation(
+				RuntimeOrigin::signed(who.clone()),
+				attestor,
+				payload,
+				sp_runtime::MultiSignature::Sr25519(signature),
+			)
+			.expect("a valid attestation");
+			<Sla as utc_primitives::BackingCheck<AccountId>>::prepare_backing(who, class, units);
+			Compute::mint(RuntimeOrigin::signed(who.clone()), class, units)
+				.expect("an attested, backed provider mints");
+		}
+
+		fn transfer(from: &AccountId, to: &AccountId, class: ClassId, units: Units) {
+			use frame_support::traits::{fungible::Mutate as _, fungibles::Mutate, tokens::Preservation};
+			let _ = Balances::mint_into(to, UNIT);
+			<Assets as Mutate<AccountId>>::transfer(class, from, to, units, Preservation::Expendable)
+				.expect("the provider holds its minted tokens");
 		}
 	}
 
@@ -335,5 +395,120 @@ mod benchmark_jobs {
 			unhashed::put(&key(job), &(owner.clone(), provider.clone(), class, units));
 			job
 		}
+	}
+}
+
+/// pallet-federation: jobs, routing by validators' workers, providers' operators.
+impl pallet_federation::Config for Runtime {
+	type AdminOrigin = AdminOrigin;
+	type Compute = Compute;
+	type Sla = Sla;
+	type RoutingId = pallet_federation::routing_crypto::Public;
+	type OperatorAuthId = pallet_federation::operator_crypto::OperatorAuthId;
+	type MaxModules = ConstU32<8>;
+	/// Three providers may miss or fail a job before it is refunded.
+	type MaxAttempts = ConstU32<3>;
+	type MaxStartDelay = ConstU32<{ HOURS }>;
+	/// A job without a CompletionTime module runs for up to a day.
+	type DefaultRunBlocks = ConstU32<{ DAYS }>;
+	/// A heartbeat a minute.
+	type HeartbeatPeriod = ConstU32<{ MINUTES }>;
+	type DefaultUptimeWindow = ConstU32<{ HOURS }>;
+	type ReputationHalfLife = ConstU32<{ 7 * DAYS }>;
+	type MaxBatch = ConstU32<64>;
+	type BatchLifetime = ConstU32<5>;
+	type MaxRouters = ConstU32<32>;
+	type MaxDeadlinesPerBlock = ConstU32<64>;
+	type MaxRoutingJobs = ConstU32<10_000>;
+	type BlockTimeMs = ConstU64<MILLI_SECS_PER_BLOCK>;
+	type WeightInfo = pallet_federation::weights::SubstrateWeight<Runtime>;
+	#[cfg(feature = "runtime-benchmarks")]
+	type BenchmarkHelper = benchmark_jobs::FederationBenchmarkHelper;
+}
+
+/// Offchain workers sign with the runtime's own transaction format.
+impl frame_system::offchain::SigningTypes for Runtime {
+	type Public = <Signature as sp_runtime::traits::Verify>::Signer;
+	type Signature = Signature;
+}
+
+impl<C> frame_system::offchain::CreateTransactionBase<C> for Runtime
+where
+	RuntimeCall: From<C>,
+{
+	type Extrinsic = UncheckedExtrinsic;
+	type RuntimeCall = RuntimeCall;
+}
+
+impl<C> frame_system::offchain::CreateTransaction<C> for Runtime
+where
+	RuntimeCall: From<C>,
+{
+	type Extension = TxExtension;
+
+	fn create_transaction(call: RuntimeCall, extension: TxExtension) -> UncheckedExtrinsic {
+		UncheckedExtrinsic::new_transaction(call, extension)
+	}
+}
+
+impl<C> frame_system::offchain::CreateBare<C> for Runtime
+where
+	RuntimeCall: From<C>,
+{
+	fn create_bare(call: RuntimeCall) -> UncheckedExtrinsic {
+		UncheckedExtrinsic::new_bare(call)
+	}
+}
+
+/// The extensions every transaction carries, for `nonce`; immortal, no tip.
+fn tx_extension(nonce: Nonce) -> TxExtension {
+	(
+		frame_system::AuthorizeCall::<Runtime>::new(),
+		frame_system::CheckNonZeroSender::<Runtime>::new(),
+		frame_system::CheckSpecVersion::<Runtime>::new(),
+		frame_system::CheckTxVersion::<Runtime>::new(),
+		frame_system::CheckGenesis::<Runtime>::new(),
+		frame_system::CheckEra::<Runtime>::from(sp_runtime::generic::Era::Immortal),
+		frame_system::CheckNonce::<Runtime>::from(nonce),
+		frame_system::CheckWeight::<Runtime>::new(),
+		pallet_transaction_payment::ChargeTransactionPayment::<Runtime>::from(0),
+		frame_system::WeightReclaim::<Runtime>::new(),
+	)
+}
+
+impl<C> frame_system::offchain::CreateSignedTransaction<C> for Runtime
+where
+	RuntimeCall: From<C>,
+{
+	fn create_signed_transaction<
+		A: frame_system::offchain::AppCrypto<Self::Public, Self::Signature>,
+	>(
+		call: RuntimeCall,
+		public: Self::Public,
+		account: AccountId,
+		nonce: Nonce,
+	) -> Option<UncheckedExtrinsic> {
+		use codec::Encode;
+		let extension = tx_extension(nonce);
+		let payload = crate::SignedPayload::new(call, extension).ok()?;
+		let signature = payload.using_encoded(|bytes| A::sign(bytes, public))?;
+		let (call, extension, _) = payload.deconstruct();
+		Some(UncheckedExtrinsic::new_signed(
+			call,
+			sp_runtime::MultiAddress::Id(account),
+			signature,
+			extension,
+		))
+	}
+}
+
+/// An authorized call (a routing batch) carries the same extensions; those that
+/// need a signer let it through, and `AuthorizeCall` validates it.
+impl<C> frame_system::offchain::CreateAuthorizedTransaction<C> for Runtime
+where
+	RuntimeCall: From<C>,
+{
+	fn create_extension() -> TxExtension {
+		tx_extension(0)
 	}
 }

@@ -1,0 +1,264 @@
+// Redeeming UTC for real jobs: a provider node (utc-node --dev with offchain
+// workers) hands its jobs to a real utc-agent, which runs them in its sandbox.
+// A holder buys UTC on the order book and submits jobs; the routing worker assigns
+// them; the provider's worker reports them. A job that completes settles its
+// metered usage and refunds the rest; a failing job and a job whose agent is down
+// past the start deadline are violations, slashed to the owner, and refunded; a
+// cancelled pending job refunds exactly.
+
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { homedir, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { Keyring } from '@polkadot/keyring';
+import { u8aToHex } from '@polkadot/util';
+import { cryptoWaitReady } from '@polkadot/util-crypto';
+import {
+  backProvider, signAttestation, startNode, submit, waitFinalized,
+} from './node.mjs';
+
+const AGENT_BIN = process.env.UTC_AGENT_BIN ||
+  join(process.env.CARGO_TARGET_DIR || join(homedir(), '.cache/utc-chain/target'), 'debug/utc-agent');
+
+const H100 = 0;
+// The dev chain's modules: 0 uptime, 1 start within 10 blocks, 2 completion.
+const UPTIME = 0;
+const START = 1;
+const COMPLETION = 2;
+const UNIT = 10n ** 12n;
+const TICK = 1_000_000n;
+const START_DELAY = 4;
+const HOUR_MS = 3_600_000;
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** A real utc-agent with the process backend, on a free port, in a temp folder. */
+class Agent {
+  constructor() {
+    this.dir = mkdtempSync(join(tmpdir(), 'utc-e2e-agent-'));
+    this.config = join(this.dir, 'agent.toml');
+    writeFileSync(this.config, [
+      `state_dir = "${join(this.dir, 'state')}"`,
+      'poll_interval_ms = 100',
+      '[backends]', 'process = true', 'container = false', 'slurm = false',
+      '[classes.default]', 'command = "process"', 'network = false',
+    ].join('\n') + '\n');
+  }
+
+  get tokenFile() { return join(this.dir, 'state', 'token'); }
+
+  async start() {
+    this.child = spawn(AGENT_BIN, ['run', '--config', this.config, '--listen', '127.0.0.1:0'],
+      { stdio: ['ignore', 'pipe', 'inherit'] });
+    const lines = createInterface({ input: this.child.stdout });
+    const first = await new Promise((resolve, reject) => {
+      lines.once('line', resolve);
+      this.child.once('error', reject);
+      this.child.once('exit', (code) => reject(new Error(`utc-agent exited with ${code}`)));
+    });
+    const url = first.trim().replace(/^utc-agent listening on /, '');
+    assert.match(url, /^http:\/\/127\.0\.0\.1:\d+$/, `utc-agent did not start: ${first}`);
+    this.url = this.url ?? url;
+    assert.equal(url, this.url, 'the agent came back on its address');
+    this.token = readFileSync(this.tokenFile, 'utf8').trim();
+    return url;
+  }
+
+  async stop() {
+    if (!this.child || this.child.exitCode !== null) return;
+    const done = new Promise((resolve) => this.child.once('exit', resolve));
+    this.child.kill('SIGTERM');
+    await done;
+  }
+
+  async job(id) {
+    const res = await fetch(`${this.url}/v1/jobs/${id}`, { headers: { authorization: `Bearer ${this.token}` } });
+    return { status: res.status, body: await res.json() };
+  }
+
+  async close() {
+    await this.stop();
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+describe('pallet-federation with utc-node --dev and utc-agent', () => {
+  let agent;
+  let node;
+  let api;
+  let alice;
+  let ferdie;
+  let operator;
+  let bob;
+  // Every event of every new block, in order, with its block number.
+  const seen = [];
+
+  /** Waits for an event of `section.name` matching `filter`. */
+  async function waitEvent(section, name, filter, timeoutMs = 120_000) {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      const hit = seen.find(({ event }) => api.events[section][name].is(event) && filter(event.data));
+      if (hit) return hit;
+      await sleep(250);
+    }
+    throw new Error(`no ${section}.${name} within ${timeoutMs} ms\n--- node log ---\n${node.logTail(30)}`);
+  }
+
+  const tokens = async (who) => {
+    const account = await api.query.assets.account(H100, who);
+    return account.isSome ? account.unwrap().balance.toBigInt() : 0n;
+  };
+  const free = async (who) => (await api.query.system.account(who)).data.free.toBigInt();
+  const ok = (r, what) => assert.equal(r.error, null, `${what}: ${JSON.stringify(r.error)}`);
+
+  /** Submits a job of `units` running `script`; its id. */
+  async function submitJob(units, script, { modules = [START, COMPLETION], kind = 'Command' } = {}) {
+    const spec = kind === 'Command'
+      ? { Command: { program: '/bin/sh', args: ['-c', script], env: [] } }
+      : { Container: { image: 'localhost/busybox:local', args: ['sh', '-c', script], env: [] } };
+    const workload = { spec, input: null, output: null, gpus: 0, memoryMb: 64 };
+    const r = await submit(api, api.tx.federation.submitJob(H100, units, modules, workload, START_DELAY), bob);
+    ok(r, 'submit_job');
+    const submitted = r.events.find(({ event }) => api.events.federation.JobSubmitted.is(event));
+    return submitted.event.data.job.toBigInt();
+  }
+
+  before(async () => {
+    await cryptoWaitReady();
+    const keyring = new Keyring({ type: 'sr25519' });
+    alice = keyring.addFromUri('//Alice');
+    ferdie = keyring.addFromUri('//Ferdie');
+    operator = keyring.addFromUri('//Ferdie//operator');
+    bob = keyring.addFromUri('//Bob');
+    const attestor = keyring.addFromUri('//Attestor');
+
+    agent = new Agent();
+    const url = await agent.start();
+    node = await startNode({ args: ['--dev', '--agent-url', url, '--agent-token-file', agent.tokenFile] });
+    await node.waitForLog(/hand jobs to the agent at http:\/\/127\.0\.0\.1/, 10_000);
+    api = await node.connect();
+    await api.rpc.chain.subscribeNewHeads(async (header) => {
+      const events = await (await api.at(header.hash)).query.system.events();
+      for (const record of events) seen.push({ block: header.number.toNumber(), event: record.event });
+    });
+    await waitFinalized(api, 1, 60_000);
+
+    // The operator key lives in the provider node's keystore; the provider stays cold.
+    await api.rpc.author.insertKey('utcp', '//Ferdie//operator', u8aToHex(operator.publicKey));
+    ok(await submit(api, api.tx.balances.transferKeepAlive(operator.address, 10n * UNIT), alice), 'fund operator');
+
+    // Ferdie registers, bonds for all three modules, is attested and mints 10 hours.
+    ok(await submit(api, api.tx.compute.registerProvider('Ferdie GPUs', 'EU-WEST'), ferdie), 'register');
+    await backProvider(api, ferdie, { amount: 100n * UNIT, cls: H100, module: UPTIME });
+    for (const module of [START, COMPLETION]) {
+      ok(await submit(api, api.tx.sla.subscribe(H100, module), ferdie), `subscribe ${module}`);
+    }
+    const now = (await api.rpc.chain.getHeader()).number.toNumber();
+    const { attestation, signature } = signAttestation(api, attestor, {
+      provider: ferdie.address, class: H100, units: 10_000,
+      validFrom: now, validUntil: now + 5_000, evidenceHash: '0x' + '99'.repeat(32), nonce: 90,
+    });
+    ok(await submit(api, api.tx.compute.submitAttestation(
+      { Sr25519: attestor.publicKey }, attestation, { Sr25519: signature }), ferdie), 'attest');
+    ok(await submit(api, api.tx.compute.mint(H100, 10_000), ferdie), 'mint');
+    ok(await submit(api, api.tx.federation.declareService({ command: true, container: false, batch: false }, 4), ferdie), 'declare');
+    ok(await submit(api, api.tx.federation.setOperator(operator.address), ferdie), 'operator');
+
+    // Bob buys 5 hours on the order book.
+    let r = await submit(api, api.tx.sudo.sudo(
+      api.tx.orderbook.createMarket(H100, TICK, 1, 1, 1_000, 3_000)), alice);
+    ok(r, 'market');
+    const market = r.events.find(({ event }) => api.events.orderbook.MarketCreated.is(event))
+      .event.data.market.toNumber();
+    ok(await submit(api, api.tx.orderbook.placeOrder(market, 'Ask', 2_000n * TICK, 5_000, 'Gtc', null, 8), ferdie), 'ask');
+    ok(await submit(api, api.tx.orderbook.placeOrder(market, 'Bid', 2_000n * TICK, 5_000, 'Ioc', null, 8), bob), 'bid');
+    assert.equal(await tokens(bob.address), 5_000n);
+
+    // The provider node's worker beats for Ferdie while the agent is healthy.
+    await waitEvent('federation', 'Heartbeat', (d) => d.provider.toString() === ferdie.address);
+  });
+
+  after(async () => {
+    await api?.disconnect();
+    await node?.stop();
+    await agent?.close();
+  });
+
+  test('a cancelled pending job refunds exactly', async () => {
+    // A container job: Ferdie runs only commands, so it stays pending.
+    const before = await tokens(bob.address);
+    const job = await submitJob(700, 'true', { kind: 'Container' });
+    assert.equal(await tokens(bob.address), before - 700n);
+    const r = await submit(api, api.tx.federation.cancelJob(job), bob);
+    ok(r, 'cancel');
+    assert.equal(await tokens(bob.address), before);
+    const view = await api.call.federationApi.job(job);
+    assert.ok(view.unwrap().state.isCancelled);
+  });
+
+  test('a routed job runs on the agent and settles its metered usage', async () => {
+    const before = await tokens(bob.address);
+    const job = await submitJob(1_000, 'echo "compute is liquid" > /out/result.txt; sleep 4');
+    const assigned = await waitEvent('federation', 'JobAssigned', (d) => d.job.toBigInt() === job);
+    assert.equal(assigned.event.data.provider.toString(), ferdie.address);
+    await waitEvent('federation', 'JobStarted', (d) => d.job.toBigInt() === job);
+    const done = (await waitEvent('federation', 'JobCompleted', (d) => d.job.toBigInt() === job)).event.data;
+
+    // What the chain settled is what the agent measured, in thousandths of an
+    // hour rounded down, and the output's hash is the agent's.
+    const { status, body } = await agent.job(job);
+    assert.equal(status, 200);
+    assert.equal(body.state, 'completed');
+    assert.ok(body.usage.wall_ms >= 4_000, `wall ${body.usage.wall_ms}`);
+    const usage = BigInt(Math.floor((body.usage.wall_ms * 1_000) / HOUR_MS));
+    assert.equal(done.usage.toBigInt(), usage);
+    assert.equal(done.refunded.toBigInt(), 1_000n - usage);
+    assert.equal(done.resultHash.toHex(), body.result_hash);
+    assert.notEqual(body.result_hash, '0x' + '00'.repeat(32));
+    assert.equal(await tokens(bob.address), before - usage);
+    const view = (await api.call.federationApi.job(job)).unwrap();
+    assert.ok(view.state.isCompleted);
+    assert.deepEqual(view.history.map(([, e]) => e.type), ['Submitted', 'Assigned', 'Started', 'Completed']);
+    const reputation = await api.call.federationApi.reputation(ferdie.address);
+    assert.ok(reputation.score.toNumber() > 500, `reputation ${reputation.score}`);
+  });
+
+  test('a failing job is a violation: the owner is compensated from the bond and refunded', async () => {
+    const tokensBefore = await tokens(bob.address);
+    const freeBefore = await free(bob.address);
+    const job = await submitJob(1_000, 'echo broken >&2; exit 3');
+    const breached = (await waitEvent('federation', 'JobBreached', (d) => d.job.toBigInt() === job)).event.data;
+    assert.ok(breached.breach.isFailed);
+    assert.equal(breached.module.toNumber(), COMPLETION);
+    assert.ok(breached.violation.isTrue);
+    const failed = (await waitEvent('federation', 'JobFailed', (d) => d.job.toBigInt() === job)).event.data;
+    assert.match(failed.reason.toUtf8(), /exit/);
+    // Ferdie was the only provider: nobody takes the re-routed job in time.
+    await waitEvent('federation', 'JobRefunded', (d) => d.job.toBigInt() === job);
+    assert.equal(await tokens(bob.address), tokensBefore);
+    const slashed = (await waitEvent('sla', 'Slashed',
+      (d) => d.provider.toString() === ferdie.address && d.toOwner.toBigInt() > 0n)).event.data;
+    assert.ok(await free(bob.address) >= freeBefore + slashed.toOwner.toBigInt() - UNIT / 100n,
+      'the owner received the compensation (less fees)');
+  });
+
+  test('a job whose agent is down past the start deadline is a violation and refunded', async () => {
+    const slashesBefore = seen.filter(({ event }) => api.events.sla.Slashed.is(event)).length;
+    await agent.stop();
+    const tokensBefore = await tokens(bob.address);
+    const job = await submitJob(500, 'echo never');
+    const assigned = await waitEvent('federation', 'JobAssigned', (d) => d.job.toBigInt() === job);
+    const breached = (await waitEvent('federation', 'JobBreached', (d) => d.job.toBigInt() === job)).event.data;
+    assert.ok(breached.breach.isMissedStart);
+    assert.equal(breached.module.toNumber(), START);
+    const at = seen.find(({ event }) => api.events.federation.JobBreached.is(event) && event.data.job.toBigInt() === job).block;
+    assert.equal(at, assigned.block + START_DELAY + 1);
+    await waitEvent('federation', 'JobRefunded', (d) => d.job.toBigInt() === job);
+    assert.equal(await tokens(bob.address), tokensBefore);
+    await waitEvent('sla', 'Slashed', () =>
+      seen.filter(({ event }) => api.events.sla.Slashed.is(event)).length > slashesBefore);
+  });
+});
