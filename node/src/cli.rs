@@ -38,12 +38,14 @@ impl AgentParams {
 		}
 		let token = match &self.agent_token_file {
 			Some(path) => {
-				let token = std::fs::read(path).map_err(|e| {
-					format!("--agent-token-file {}: {e}", path.display())
-				})?;
+				let token = std::fs::read(path)
+					.map_err(|e| format!("--agent-token-file {}: {e}", path.display()))?;
 				let token = String::from_utf8_lossy(&token).trim().as_bytes().to_vec();
 				if token.is_empty() {
-					return Err(format!("--agent-token-file {}: the file is empty", path.display()));
+					return Err(format!(
+						"--agent-token-file {}: the file is empty",
+						path.display()
+					));
 				}
 				token
 			}

@@ -18,8 +18,8 @@ use sp_version::RuntimeVersion;
 
 use super::{
 	AccountId, Aura, Balance, Block, BlockNumber, Compute, Executive, Federation, Grandpa,
-	InherentDataExt, Nonce, Orderbook, Runtime, RuntimeCall, RuntimeGenesisConfig, SessionKeys, Sla, System,
-	TransactionPayment, VERSION,
+	InherentDataExt, Nonce, Orderbook, Runtime, RuntimeCall, RuntimeGenesisConfig, SessionKeys,
+	Sla, System, TransactionPayment, VERSION,
 };
 
 impl_runtime_apis! {

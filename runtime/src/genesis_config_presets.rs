@@ -11,8 +11,7 @@ use sp_keyring::{Ed25519Keyring, Sr25519Keyring};
 
 use crate::{
 	configs::TreasuryAccount, AccountId, AuraConfig, Balance, BalancesConfig, ComputeConfig,
-	FederationConfig, GrandpaConfig, RuntimeGenesisConfig, SlaConfig, SudoConfig, MILLI_UNIT,
-	UNIT,
+	FederationConfig, GrandpaConfig, RuntimeGenesisConfig, SlaConfig, SudoConfig, MILLI_UNIT, UNIT,
 };
 use pallet_compute::{AttestorKey, AttestorKind, ComputeUnit, ResourceKind};
 use pallet_federation::{routing_crypto::Public as RoutingId, WorkloadKinds};
@@ -49,14 +48,8 @@ fn testnet_genesis(
 		},
 		sla: SlaConfig { parameters: sla_delays, modules: example_modules() },
 		federation: FederationConfig {
-			routers: initial_authorities
-				.iter()
-				.map(|x| routing_key(&x.0))
-				.collect::<Vec<_>>(),
-			class_kinds: vec![(
-				0,
-				WorkloadKinds { command: true, container: true, batch: true }
-			)],
+			routers: initial_authorities.iter().map(|x| routing_key(&x.0)).collect::<Vec<_>>(),
+			class_kinds: vec![(0, WorkloadKinds { command: true, container: true, batch: true })],
 		},
 	})
 }

@@ -197,12 +197,12 @@ fn the_dev_presets_have_the_example_class_and_the_dev_attestor() {
 #[test]
 fn the_dev_presets_have_sla_modules_and_only_the_dev_chain_short_delays() {
 	genesis_of(sp_genesis_builder::DEV_RUNTIME_PRESET).execute_with(|| {
-		assert_eq!(pallet_sla::Modules::<Runtime>::iter().count(), 2);
+		assert_eq!(pallet_sla::Modules::<Runtime>::iter().count(), 3);
 		let delays = pallet_sla::Parameters::<Runtime>::get();
 		assert_eq!((delays.unbonding_delay, delays.dispute_window, delays.slash_defer), (10, 4, 3));
 	});
 	genesis_of(sp_genesis_builder::LOCAL_TESTNET_RUNTIME_PRESET).execute_with(|| {
-		assert_eq!(pallet_sla::Modules::<Runtime>::iter().count(), 2);
+		assert_eq!(pallet_sla::Modules::<Runtime>::iter().count(), 3);
 		assert_eq!(pallet_sla::Parameters::<Runtime>::get().unbonding_delay, 7 * DAYS);
 	});
 }
@@ -224,5 +224,84 @@ fn a_mint_needs_a_bond_under_a_subscribed_module() {
 		assert!(Sla::can_back(&provider, 0, 0, 1_000));
 		assert!(!Sla::can_back(&provider, 0, 0, 1_001));
 		assert!(!Sla::can_back(&alice(), 0, 0, 1));
+	});
+}
+
+/// The routing key the dev presets give a validator: its sr25519 dev key.
+fn routing_key(who: Sr25519Keyring) -> pallet_federation::routing_crypto::Public {
+	who.public().into()
+}
+
+#[test]
+fn the_validators_route_and_class_0_takes_every_workload_kind() {
+	genesis_of(sp_genesis_builder::DEV_RUNTIME_PRESET).execute_with(|| {
+		assert_eq!(
+			pallet_federation::Routers::<Runtime>::get().into_inner(),
+			vec![routing_key(Sr25519Keyring::Alice)]
+		);
+		let kinds = pallet_federation::ClassKinds::<Runtime>::get(0).unwrap();
+		assert!(kinds.command && kinds.container && kinds.batch);
+	});
+	genesis_of(sp_genesis_builder::LOCAL_TESTNET_RUNTIME_PRESET).execute_with(|| {
+		assert_eq!(
+			pallet_federation::Routers::<Runtime>::get().into_inner(),
+			vec![routing_key(Sr25519Keyring::Alice), routing_key(Sr25519Keyring::Bob)]
+		);
+	});
+}
+
+#[test]
+fn session_keys_carry_the_routing_key() {
+	let keys = SessionKeys {
+		aura: Sr25519Keyring::Alice.public().into(),
+		grandpa: sp_keyring::Ed25519Keyring::Alice.public().into(),
+		routing: routing_key(Sr25519Keyring::Alice),
+	};
+	let decoded = SessionKeys::decode_into_raw_public_keys(&keys.encode()).unwrap();
+	assert!(decoded.contains(&(
+		Sr25519Keyring::Alice.public().to_vec(),
+		pallet_federation::ROUTING_KEY_TYPE
+	)));
+}
+
+/// A routing batch as the validator's worker submits it: an authorized
+/// transaction through the runtime's whole extension pipeline.
+#[test]
+fn the_pool_takes_a_signed_routing_batch_and_refuses_a_forged_one() {
+	use frame_system::offchain::CreateAuthorizedTransaction;
+	use sp_runtime::transaction_validity::{InvalidTransaction, TransactionSource};
+	genesis_of(sp_genesis_builder::DEV_RUNTIME_PRESET).execute_with(|| {
+		Executive::initialize_block(&header_of_block_one());
+		let batch_of = |signer: Sr25519Keyring| {
+			let batch = pallet_federation::RoutingBatch {
+				at: 1,
+				router: routing_key(signer),
+				assignments: vec![(0, bob())].try_into().unwrap(),
+			};
+			let message = Federation::batch_message(&batch);
+			let signature = signer.sign(&message).into();
+			let call = RuntimeCall::Federation(pallet_federation::Call::assign_jobs {
+				batch,
+				signature,
+			});
+			<Runtime as CreateAuthorizedTransaction<RuntimeCall>>::create_authorized_transaction(
+				call,
+			)
+		};
+		let parent = System::parent_hash();
+		assert!(Executive::validate_transaction(
+			TransactionSource::Local,
+			batch_of(Sr25519Keyring::Alice),
+			parent
+		)
+		.is_ok());
+		assert_eq!(
+			Executive::validate_transaction(
+				TransactionSource::Local,
+				batch_of(Sr25519Keyring::Bob),
+				parent
+			),
+			Err(InvalidTransaction::BadSigner.into())
+		);
 	});
 }

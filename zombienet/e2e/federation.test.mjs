@@ -9,7 +9,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -39,6 +39,8 @@ const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 class Agent {
   constructor() {
     this.dir = mkdtempSync(join(tmpdir(), 'utc-e2e-agent-'));
+    // Jobs run as users of their own, who must reach their folders under it.
+    chmodSync(this.dir, 0o711);
     this.config = join(this.dir, 'agent.toml');
     writeFileSync(this.config, [
       `state_dir = "${join(this.dir, 'state')}"`,
@@ -81,7 +83,9 @@ class Agent {
 
   async close() {
     await this.stop();
-    rmSync(this.dir, { recursive: true, force: true });
+    // UTC_E2E_KEEP=1 keeps the agent's folder (jobs' output and logs) to look at.
+    if (process.env.UTC_E2E_KEEP) console.log(`agent folder kept: ${this.dir}`);
+    else rmSync(this.dir, { recursive: true, force: true });
   }
 }
 
@@ -104,7 +108,12 @@ describe('pallet-federation with utc-node --dev and utc-agent', () => {
       if (hit) return hit;
       await sleep(250);
     }
-    throw new Error(`no ${section}.${name} within ${timeoutMs} ms\n--- node log ---\n${node.logTail(30)}`);
+    const federation = seen
+      .filter(({ event }) => event.section === 'federation' || event.section === 'system')
+      .filter(({ event }) => event.method !== 'ExtrinsicSuccess')
+      .map(({ block, event }) => `#${block} ${event.section}.${event.method} ${JSON.stringify(event.data.toHuman())}`);
+    throw new Error(`no ${section}.${name} within ${timeoutMs} ms\n--- events ---\n${federation.join('\n')}` +
+      `\n--- node log ---\n${node.logTail(30)}`);
   }
 
   const tokens = async (who) => {

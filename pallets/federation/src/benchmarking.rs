@@ -137,11 +137,13 @@ mod benchmarks {
 		let class = T::BenchmarkHelper::class();
 		let (provider, _, first) = live_provider::<T>(0, class, 10 * WHOLE, 1);
 		let (a, b, c) = T::Sla::prepare_service(&provider, class, 10 * WHOLE);
-		let modules: Vec<ModuleId> =
-			first.into_iter().chain([a, b, c]).take(m as usize).collect();
+		let modules: Vec<ModuleId> = first.into_iter().chain([a, b, c]).take(m as usize).collect();
 		let holder: T::AccountId = account("holder", 0, 0);
 		T::BenchmarkHelper::transfer(&provider, &holder, class, WHOLE);
-		ClassKinds::<T>::insert(class, WorkloadKinds { command: true, container: true, batch: true });
+		ClassKinds::<T>::insert(
+			class,
+			WorkloadKinds { command: true, container: true, batch: true },
+		);
 		let workload = largest_workload();
 
 		#[extrinsic_call]
@@ -169,8 +171,7 @@ mod benchmarks {
 	fn assign_jobs(n: Linear<1, { T::MaxBatch::get() }>) {
 		frame_system::Pallet::<T>::set_block_number(at::<T>(1));
 		let class = T::BenchmarkHelper::class();
-		let (provider, _, modules) =
-			live_provider::<T>(0, class, Units::from(n) * WHOLE, n);
+		let (provider, _, modules) = live_provider::<T>(0, class, Units::from(n) * WHOLE, n);
 		let (_, jobs) = pending_jobs::<T>(&provider, class, WHOLE, &modules, n);
 		let key = router::<T>();
 		let (batch, signature) =
@@ -218,25 +219,20 @@ mod benchmarks {
 	#[benchmark]
 	fn report_job_completed() {
 		let (job, _, operator) = assigned_job::<T>();
-		Federation::<T>::do_report_job(operator.clone(), job, JobReport::Started)
-			.expect("started");
+		Federation::<T>::do_report_job(operator.clone(), job, JobReport::Started).expect("started");
 		let report = JobReport::Completed { usage: WHOLE / 2, result_hash: H256::repeat_byte(1) };
 
 		#[extrinsic_call]
 		report_job(RawOrigin::Signed(operator), job, report);
 
-		assert!(matches!(
-			Jobs::<T>::get(job).map(|j| j.state),
-			Some(JobState::Completed { .. })
-		));
+		assert!(matches!(Jobs::<T>::get(job).map(|j| j.state), Some(JobState::Completed { .. })));
 	}
 
 	/// A failure: a violation recorded and the job re-routed.
 	#[benchmark]
 	fn report_job_failed() {
 		let (job, _, operator) = assigned_job::<T>();
-		Federation::<T>::do_report_job(operator.clone(), job, JobReport::Started)
-			.expect("started");
+		Federation::<T>::do_report_job(operator.clone(), job, JobReport::Started).expect("started");
 		let reason: FailureReason = vec![b'r'; 128].try_into().expect("fits");
 
 		#[extrinsic_call]
@@ -292,7 +288,8 @@ mod benchmarks {
 	#[benchmark]
 	fn set_class_kinds() -> Result<(), BenchmarkError> {
 		let class = T::BenchmarkHelper::class();
-		let origin = T::AdminOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
+		let origin =
+			T::AdminOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
 		let kinds = WorkloadKinds { command: true, container: false, batch: true };
 
 		#[extrinsic_call]
@@ -304,8 +301,10 @@ mod benchmarks {
 
 	#[benchmark]
 	fn set_routers(n: Linear<0, { T::MaxRouters::get() }>) -> Result<(), BenchmarkError> {
-		let origin = T::AdminOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
-		let routers: Vec<T::RoutingId> = (0..n).map(|_| T::RoutingId::generate_pair(None)).collect();
+		let origin =
+			T::AdminOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
+		let routers: Vec<T::RoutingId> =
+			(0..n).map(|_| T::RoutingId::generate_pair(None)).collect();
 
 		#[extrinsic_call]
 		_(origin as T::RuntimeOrigin, routers);

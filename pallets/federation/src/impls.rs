@@ -199,10 +199,7 @@ impl<T: Config> Pallet<T> {
 		ensure!(!job.tried.contains(provider), Refusal::AlreadyTried);
 		ensure!(service.kinds.contains(job.kind), Refusal::KindNotAccepted);
 		ensure!(service.in_flight < service.concurrency, Refusal::NoSlot);
-		ensure!(
-			!T::Compute::live_capacity(provider, job.class).is_zero(),
-			Refusal::NotLive
-		);
+		ensure!(!T::Compute::live_capacity(provider, job.class).is_zero(), Refusal::NotLive);
 		ensure!(
 			Self::unassigned_obligation(provider, job.class) >= job.units,
 			Refusal::InsufficientObligation
@@ -255,7 +252,11 @@ impl<T: Config> Pallet<T> {
 			}
 			// A provider may fail a job it cannot run before it starts it.
 			JobReport::Failed { reason } => {
-				Self::deposit_event(Event::JobFailed { job: id, provider: provider.clone(), reason });
+				Self::deposit_event(Event::JobFailed {
+					job: id,
+					provider: provider.clone(),
+					reason,
+				});
 				Self::breach(id, job, &provider, Breach::Failed);
 				Ok(Some(T::WeightInfo::report_job_failed()).into())
 			}
@@ -265,8 +266,7 @@ impl<T: Config> Pallet<T> {
 	fn start(id: JobId, mut job: JobOf<T>, provider: T::AccountId) -> DispatchResult {
 		ensure!(matches!(job.state, JobState::Assigned { .. }), Error::<T>::ReportOutOfOrder);
 		let now = Self::now();
-		let complete_by =
-			now.saturating_add(Self::run_blocks(&job)).saturating_add(One::one());
+		let complete_by = now.saturating_add(Self::run_blocks(&job)).saturating_add(One::one());
 		let complete_by =
 			Self::queue_deadline(id, complete_by).map_err(|_| Error::<T>::Overflow)?;
 		job.state = JobState::Running { provider: provider.clone(), since: now, complete_by };
@@ -318,7 +318,13 @@ impl<T: Config> Pallet<T> {
 		job.state = JobState::Completed { provider: provider.clone(), usage, result_hash };
 		Jobs::<T>::insert(id, job);
 		Self::record(id, JobEvent::Completed(provider.clone()));
-		Self::deposit_event(Event::JobCompleted { job: id, provider, usage, refunded, result_hash });
+		Self::deposit_event(Event::JobCompleted {
+			job: id,
+			provider,
+			usage,
+			refunded,
+			result_hash,
+		});
 		Ok(())
 	}
 
@@ -349,20 +355,23 @@ impl<T: Config> Pallet<T> {
 			.map(|terms| terms.whole_units_ceil(job.units))
 			.unwrap_or(1)
 			.max(1);
-		let measured = job.modules.iter().find_map(|m| match (breach, T::Sla::term(*m)?, &job.state) {
-			(Breach::MissedStart, SlaTerm::StartLatency { .. }, JobState::Assigned { at, .. }) => {
-				Some((*m, Evidence::Measured(elapsed(*at))))
-			}
-			(
-				Breach::MissedCompletion,
-				SlaTerm::CompletionTime { .. },
-				JobState::Running { since, .. },
-			) => {
-				let per_unit = u128::from(elapsed(*since)).div_ceil(whole);
-				Some((*m, Evidence::Measured(u32::try_from(per_unit).unwrap_or(u32::MAX))))
-			}
-			_ => None,
-		});
+		let measured =
+			job.modules.iter().find_map(|m| match (breach, T::Sla::term(*m)?, &job.state) {
+				(
+					Breach::MissedStart,
+					SlaTerm::StartLatency { .. },
+					JobState::Assigned { at, .. },
+				) => Some((*m, Evidence::Measured(elapsed(*at)))),
+				(
+					Breach::MissedCompletion,
+					SlaTerm::CompletionTime { .. },
+					JobState::Running { since, .. },
+				) => {
+					let per_unit = u128::from(elapsed(*since)).div_ceil(whole);
+					Some((*m, Evidence::Measured(u32::try_from(per_unit).unwrap_or(u32::MAX))))
+				}
+				_ => None,
+			});
 		// A failed job did not complete: its CompletionTime module, failed whole.
 		let failed = || {
 			job.modules
@@ -381,15 +390,9 @@ impl<T: Config> Pallet<T> {
 	pub(crate) fn breach(id: JobId, mut job: JobOf<T>, provider: &T::AccountId, breach: Breach) {
 		let (module, evidence) = Self::breach_evidence(&job, breach);
 		// Recorded while the job still names the provider: the SLA pallet checks it.
-		let violation = T::Sla::record_violation(
-			provider,
-			module,
-			job.class,
-			job.units,
-			evidence,
-			Some(id),
-		)
-		.is_ok();
+		let violation =
+			T::Sla::record_violation(provider, module, job.class, job.units, evidence, Some(id))
+				.is_ok();
 		Self::release(provider, &job, id);
 		Self::penalise(provider);
 		Self::record(id, JobEvent::Breached(provider.clone(), breach));
@@ -403,8 +406,7 @@ impl<T: Config> Pallet<T> {
 		let retried = job.tried.try_push(provider.clone()).is_ok()
 			&& job.tried.len() < T::MaxAttempts::get() as usize;
 		// Another provider must take it within the job's start delay, or it is refunded.
-		let reroute_by =
-			Self::now().saturating_add(job.max_start_delay).saturating_add(One::one());
+		let reroute_by = Self::now().saturating_add(job.max_start_delay).saturating_add(One::one());
 		if retried {
 			if let Ok(at) = Self::queue_deadline(id, reroute_by) {
 				job.reroute_by = Some(at);
@@ -499,10 +501,7 @@ impl<T: Config> Pallet<T> {
 			}
 			at = at.saturating_add(1u32.into());
 		}
-		Liveness::<T>::insert(
-			provider,
-			UptimeWindow { since: now, window: window.max(1), beats },
-		);
+		Liveness::<T>::insert(provider, UptimeWindow { since: now, window: window.max(1), beats });
 	}
 
 	/// Measures the uptime windows that end at `now` against each provider's
@@ -550,7 +549,10 @@ impl<T: Config> Pallet<T> {
 		(liveness.beats.saturating_mul(1000) / expected).min(1000)
 	}
 
-	pub(crate) fn do_set_operator(provider: T::AccountId, operator: T::AccountId) -> DispatchResult {
+	pub(crate) fn do_set_operator(
+		provider: T::AccountId,
+		operator: T::AccountId,
+	) -> DispatchResult {
 		ensure!(T::Compute::is_provider(&provider), Error::<T>::NotProvider);
 		if let Some(current) = Operators::<T>::get(&operator) {
 			ensure!(current == provider, Error::<T>::OperatorInUse);
@@ -616,9 +618,8 @@ impl<T: Config> Pallet<T> {
 		let half_life = T::ReputationHalfLife::get();
 		let mut score = i32::from(reputation.score);
 		if !half_life.is_zero() {
-			let halvings: u32 = (now.saturating_sub(reputation.updated) / half_life)
-				.try_into()
-				.unwrap_or(u32::MAX);
+			let halvings: u32 =
+				(now.saturating_sub(reputation.updated) / half_life).try_into().unwrap_or(u32::MAX);
 			let neutral = i32::from(NEUTRAL_REPUTATION);
 			// Sixteen halvings bring any score within one of neutral.
 			for _ in 0..halvings.min(16) {

@@ -233,8 +233,15 @@ pub mod pallet {
 
 	/// Units of jobs in flight, by provider and class: never more than it owes.
 	#[pallet::storage]
-	pub type AssignedUnits<T: Config> =
-		StorageDoubleMap<_, Blake2_128Concat, T::AccountId, Twox64Concat, ClassId, Units, ValueQuery>;
+	pub type AssignedUnits<T: Config> = StorageDoubleMap<
+		_,
+		Blake2_128Concat,
+		T::AccountId,
+		Twox64Concat,
+		ClassId,
+		Units,
+		ValueQuery,
+	>;
 
 	/// The jobs whose start or completion deadline is a block.
 	#[pallet::storage]
@@ -280,11 +287,13 @@ pub mod pallet {
 
 	/// The routing keys: the validators whose workers may assign jobs.
 	#[pallet::storage]
-	pub type Routers<T: Config> = StorageValue<_, BoundedVec<T::RoutingId, T::MaxRouters>, ValueQuery>;
+	pub type Routers<T: Config> =
+		StorageValue<_, BoundedVec<T::RoutingId, T::MaxRouters>, ValueQuery>;
 
 	/// The block of the last batch applied from each routing key: older ones are stale.
 	#[pallet::storage]
-	pub type LastBatch<T: Config> = StorageMap<_, Blake2_128Concat, T::RoutingId, BlockNumberFor<T>>;
+	pub type LastBatch<T: Config> =
+		StorageMap<_, Blake2_128Concat, T::RoutingId, BlockNumberFor<T>>;
 
 	#[pallet::genesis_config]
 	#[derive(frame_support::DefaultNoBound)]

@@ -190,7 +190,9 @@ impl crate::BenchmarkHelper<AccountId> for FederationBench {
 		make_provider_with(*who, None, class, units);
 	}
 	fn transfer(from: &AccountId, to: &AccountId, class: ClassId, units: Units) {
-		use frame_support::traits::{fungible::Mutate as _, fungibles::Mutate, tokens::Preservation};
+		use frame_support::traits::{
+			fungible::Mutate as _, fungibles::Mutate, tokens::Preservation,
+		};
 		let _ = Balances::mint_into(to, 1_000);
 		<Assets as Mutate<AccountId>>::transfer(class, from, to, units, Preservation::Expendable)
 			.unwrap();
@@ -236,7 +238,12 @@ where
 		// and the nonce rides in it so tests can read it.
 		let mut raw = [0u8; 64];
 		raw[..4].copy_from_slice(&nonce.to_le_bytes());
-		Some(generic::UncheckedExtrinsic::new_signed(call, account, sr25519::Signature::from_raw(raw), ()))
+		Some(generic::UncheckedExtrinsic::new_signed(
+			call,
+			account,
+			sr25519::Signature::from_raw(raw),
+			(),
+		))
 	}
 }
 
@@ -303,10 +310,17 @@ impl ExtBuilder {
 	pub fn build() -> sp_io::TestExternalities {
 		let mut storage = frame_system::GenesisConfig::<Test>::default().build_storage().unwrap();
 		pallet_balances::GenesisConfig::<Test> {
-			balances: [holder(), provider_a(), provider_b(), operator_a(), operator_b(), account(99)]
-				.into_iter()
-				.map(|who| (who, 1_000_000))
-				.collect(),
+			balances: [
+				holder(),
+				provider_a(),
+				provider_b(),
+				operator_a(),
+				operator_b(),
+				account(99),
+			]
+			.into_iter()
+			.map(|who| (who, 1_000_000))
+			.collect(),
 			..Default::default()
 		}
 		.assimilate_storage(&mut storage)
@@ -483,8 +497,14 @@ pub fn make_provider_with(
 pub fn buy(provider: AccountId, units: Units) {
 	use frame_support::traits::fungibles::Mutate;
 	use frame_support::traits::tokens::Preservation;
-	<Assets as Mutate<AccountId>>::transfer(H100, &provider, &holder(), units, Preservation::Expendable)
-		.unwrap();
+	<Assets as Mutate<AccountId>>::transfer(
+		H100,
+		&provider,
+		&holder(),
+		units,
+		Preservation::Expendable,
+	)
+	.unwrap();
 }
 
 /// A command workload.
@@ -492,9 +512,12 @@ pub fn command(script: &str) -> Workload {
 	Workload {
 		spec: WorkloadSpec::Command {
 			program: b"/bin/sh".to_vec().try_into().unwrap(),
-			args: vec![b"-c".to_vec().try_into().unwrap(), script.as_bytes().to_vec().try_into().unwrap()]
-				.try_into()
-				.unwrap(),
+			args: vec![
+				b"-c".to_vec().try_into().unwrap(),
+				script.as_bytes().to_vec().try_into().unwrap(),
+			]
+			.try_into()
+			.unwrap(),
 			env: Default::default(),
 		},
 		input: None,

@@ -1,9 +1,10 @@
 //! The offchain workers of pallet-federation.
 //!
 //! - **Routing** (a validator whose keystore holds a routing key of the current
-//!   set): reads the pending jobs and the providers, assigns them with
-//!   `utc-routing`, signs the batch and submits `assign_jobs` as an authorized
-//!   transaction. One worker at a time (`StorageLock`); the jobs it submitted
+//!   set, on its turn: the keys take one block each in order): reads the pending
+//!   jobs and the providers, assigns them with `utc-routing`, signs the batch and
+//!   submits `assign_jobs` as an authorized transaction. One worker at a time
+//!   per node (`StorageLock`); the jobs it submitted
 //!   stay out of its next rounds for a few blocks, so a batch still in the pool is
 //!   not computed twice.
 //! - **Provider** (a node whose keystore holds a provider's operator key): hands
@@ -28,11 +29,11 @@ use alloc::{
 };
 use codec::{Decode, Encode};
 use frame_support::{traits::Get, BoundedVec};
-use sp_core::H256;
 use frame_system::{
 	offchain::{CreateSignedTransaction, SubmitTransaction},
 	pallet_prelude::BlockNumberFor,
 };
+use sp_core::H256;
 use sp_runtime::{
 	offchain::{
 		http,
@@ -41,7 +42,7 @@ use sp_runtime::{
 		Duration,
 	},
 	traits::{One, Saturating, Zero},
-	RuntimeAppPublic,
+	RuntimeAppPublic, SaturatedConversion,
 };
 use utc_primitives::{ClassId, ComputeCapacity, JobId, SlaEnforcement, SlaTerm, Units};
 
@@ -75,9 +76,17 @@ fn blocks<T: Config>(n: u32) -> BlockNumberFor<T> {
 /// The routing round: assign what is pending, if this node holds a routing key.
 fn route<T: Config>(now: BlockNumberFor<T>) {
 	let routers = Routers::<T>::get();
-	let Some(key) = T::RoutingId::all().into_iter().find(|k| routers.contains(k)) else {
+	let Some((position, key)) = T::RoutingId::all()
+		.into_iter()
+		.find_map(|k| routers.iter().position(|r| *r == k).map(|p| (p, k)))
+	else {
 		return;
 	};
+	// The routing keys take turns, one a block, so their batches do not collide.
+	let turn = now.saturated_into::<u64>() % (routers.len() as u64).max(1);
+	if turn != position as u64 {
+		return;
+	}
 	let mut lock = StorageLock::<Time>::with_deadline(ROUTING_LOCK, Duration::from_millis(30_000));
 	let Ok(_guard) = lock.try_lock() else { return };
 
@@ -242,8 +251,7 @@ impl<T: Config> Reporter<T> {
 	fn send(&mut self, call: Call<T>) -> bool {
 		let Some(xt) = <T as CreateSignedTransaction<Call<T>>>::create_signed_transaction::<
 			T::OperatorAuthId,
-		>(call.into(), self.public.clone(), self.account.clone(), self.nonce)
-		else {
+		>(call.into(), self.public.clone(), self.account.clone(), self.nonce) else {
 			return false;
 		};
 		let sent = SubmitTransaction::<T, Call<T>>::submit_transaction(xt).is_ok();
@@ -254,7 +262,11 @@ impl<T: Config> Reporter<T> {
 	}
 }
 
-fn heartbeat<T: Config>(now: BlockNumberFor<T>, provider: &T::AccountId, reporter: &mut Reporter<T>) {
+fn heartbeat<T: Config>(
+	now: BlockNumberFor<T>,
+	provider: &T::AccountId,
+	reporter: &mut Reporter<T>,
+) {
 	let Some(service) = Services::<T>::get(provider) else { return };
 	let period = T::HeartbeatPeriod::get();
 	// Beat once per period, a little before it ends so it lands on time.
@@ -294,7 +306,8 @@ fn serve_provider<T: Config>(
 		let Some(job) = Jobs::<T>::get(id) else { continue };
 		let key = handoff_key(*id);
 		let record = StorageValueRef::persistent(&key);
-		let mut handoff: Handoff<BlockNumberFor<T>> = record.get().ok().flatten().unwrap_or_default();
+		let mut handoff: Handoff<BlockNumberFor<T>> =
+			record.get().ok().flatten().unwrap_or_default();
 		let before = handoff.clone();
 		serve_job::<T>(now, *id, &job, agent, reporter, &mut handoff);
 		if handoff != before {
@@ -311,9 +324,9 @@ fn serve_provider<T: Config>(
 		if ours.contains(id) {
 			return true;
 		}
-		let finished_here = Jobs::<T>::get(id).is_some_and(|job| {
-			matches!(&job.state, JobState::Completed { provider: p, .. } if p == provider)
-		});
+		let finished_here = Jobs::<T>::get(id).is_some_and(
+			|job| matches!(&job.state, JobState::Completed { provider: p, .. } if p == provider),
+		);
 		if !finished_here && agent.cancel(*id).is_err() {
 			// The agent is unreachable: try again next round.
 			return true;
@@ -369,7 +382,8 @@ fn serve_job<T: Config>(
 		"completed" if !running => report(0, JobReport::Started, handoff),
 		"completed" => {
 			let usage = status.usage.as_ref().map(|u| meter::<T>(job, u)).unwrap_or(job.units);
-			let result_hash = status.result_hash.as_deref().and_then(parse_hash).unwrap_or_default();
+			let result_hash =
+				status.result_hash.as_deref().and_then(parse_hash).unwrap_or_default();
 			report(1, JobReport::Completed { usage, result_hash }, handoff);
 		}
 		"failed" | "cancelled" => {
@@ -510,7 +524,10 @@ struct Agent {
 impl Agent {
 	fn from_storage() -> Option<Self> {
 		let read = |key: &[u8]| -> Option<String> {
-			let raw = sp_io::offchain::local_storage_get(sp_core::offchain::StorageKind::PERSISTENT, key)?;
+			let raw = sp_io::offchain::local_storage_get(
+				sp_core::offchain::StorageKind::PERSISTENT,
+				key,
+			)?;
 			let text = String::from_utf8(raw).ok()?;
 			let text = text.trim().trim_end_matches('/').to_string();
 			(!text.is_empty()).then_some(text)
@@ -518,7 +535,12 @@ impl Agent {
 		Some(Self { url: read(AGENT_URL_KEY)?, token: read(AGENT_TOKEN_KEY).unwrap_or_default() })
 	}
 
-	fn exchange(&self, method: &str, path: &str, body: Option<&[u8]>) -> Result<(u16, Vec<u8>), ()> {
+	fn exchange(
+		&self,
+		method: &str,
+		path: &str,
+		body: Option<&[u8]>,
+	) -> Result<(u16, Vec<u8>), ()> {
 		let deadline = sp_io::offchain::timestamp().add(Duration::from_millis(HTTP_TIMEOUT_MS));
 		let url = format!("{}{}", self.url, path);
 		let auth = format!("Bearer {}", self.token);
@@ -561,5 +583,3 @@ impl Agent {
 		}
 	}
 }
-
-

@@ -297,11 +297,7 @@ mod assign_jobs {
 			let (future, future_sig) = signed_batch(11, vec![(job, provider_a())]);
 			assert_eq!(authorize(future, future_sig), Err(InvalidTransaction::Future));
 			// Applied once, the same batch is stale.
-			assert_ok!(Federation::assign_jobs(
-				authorized(),
-				batch.clone(),
-				signature.clone()
-			));
+			assert_ok!(Federation::assign_jobs(authorized(), batch.clone(), signature.clone()));
 			assert_eq!(authorize(batch, signature), Err(InvalidTransaction::Stale));
 		});
 	}
@@ -347,7 +343,11 @@ mod report_job {
 			);
 			assert_eq!(
 				state(job),
-				JobState::Completed { provider: provider_a(), usage: HOUR + 250, result_hash: hash }
+				JobState::Completed {
+					provider: provider_a(),
+					usage: HOUR + 250,
+					result_hash: hash
+				}
 			);
 			assert_eq!(crate::AssignedUnits::<Test>::get(provider_a(), H100), 0);
 			assert_eq!(crate::Services::<Test>::get(provider_a()).unwrap().in_flight, 0);
@@ -362,14 +362,23 @@ mod report_job {
 			make_provider(provider_b(), operator_b(), 10 * HOUR, b"EU");
 			let job = submit(HOUR, vec![START]);
 			let done = JobReport::Completed { usage: HOUR, result_hash: H256::zero() };
-			assert_noop!(report(operator_a(), job, JobReport::Started), Error::<Test>::NotAssignedToYou);
+			assert_noop!(
+				report(operator_a(), job, JobReport::Started),
+				Error::<Test>::NotAssignedToYou
+			);
 			assign(job, provider_a());
 			assert_noop!(report(holder(), job, JobReport::Started), Error::<Test>::NotOperator);
-			assert_noop!(report(operator_b(), job, JobReport::Started), Error::<Test>::NotAssignedToYou);
+			assert_noop!(
+				report(operator_b(), job, JobReport::Started),
+				Error::<Test>::NotAssignedToYou
+			);
 			assert_noop!(report(operator_a(), 99, JobReport::Started), Error::<Test>::UnknownJob);
 			assert_noop!(report(operator_a(), job, done.clone()), Error::<Test>::ReportOutOfOrder);
 			assert_ok!(report(operator_a(), job, JobReport::Started));
-			assert_noop!(report(operator_a(), job, JobReport::Started), Error::<Test>::ReportOutOfOrder);
+			assert_noop!(
+				report(operator_a(), job, JobReport::Started),
+				Error::<Test>::ReportOutOfOrder
+			);
 			assert_noop!(
 				report(
 					operator_a(),
@@ -410,7 +419,9 @@ mod report_job {
 				reason: Refusal::AlreadyTried
 			}));
 			assign(job, provider_b());
-			assert!(matches!(state(job), JobState::Assigned { provider, .. } if provider == provider_b()));
+			assert!(
+				matches!(state(job), JobState::Assigned { provider, .. } if provider == provider_b())
+			);
 
 			// The slash lands after its deferral: the holder is compensated from A's bond.
 			let before = Balances::free_balance(holder());
@@ -698,6 +709,42 @@ mod metering {
 			assert_eq!(meter::<Test>(&job, &AgentUsage { wall_ms: 10_800_000, gpus: 1 }), 2 * HOUR);
 			// Two hours bought, but only 50 blocks of 6 s to run without a completion module.
 			assert_eq!(max_duration_ms::<Test>(&job, 0), RUN_BLOCKS * 6_000);
+		});
+	}
+}
+
+mod agent_job {
+	use super::*;
+	use crate::offchain::agent_job;
+
+	#[test]
+	fn a_job_is_posted_as_the_agent_api_v1_takes_it() {
+		ExtBuilder::build_and_execute(|| {
+			setup();
+			let id = submit(HOUR, vec![START, COMPLETION]);
+			let job = Jobs::<Test>::get(id).unwrap();
+			let workload = crate::Workloads::<Test>::get(id).unwrap();
+			let body: serde_json::Value =
+				serde_json::from_slice(&agent_job::<Test>(id, &job, &workload)).unwrap();
+			assert_eq!(
+				body,
+				serde_json::json!({
+					"job_id": "0",
+					"class": 0,
+					"units": "1000",
+					// One hour bought, and 20 blocks of 6 s to complete it.
+					"max_duration_ms": 20 * 6_000,
+					"workload": {
+						"kind": "command",
+						"program": "/bin/sh",
+						"args": ["-c", "echo hi"],
+						"env": {},
+					},
+					"input": null,
+					"resources": { "gpus": 0, "memory_mb": 0 },
+					"network": false,
+				})
+			);
 		});
 	}
 }

@@ -226,7 +226,16 @@ pub enum JobReport {
 
 /// How a job's attempt ended badly: what the chain measured.
 #[derive(
-	Clone, Copy, PartialEq, Eq, Debug, Encode, Decode, DecodeWithMemTracking, TypeInfo, MaxEncodedLen,
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	TypeInfo,
+	MaxEncodedLen,
 )]
 pub enum Breach {
 	/// Not started within the start delay.
@@ -268,7 +277,16 @@ pub struct UptimeWindow<BlockNumber> {
 
 /// A provider's delivery score: per-mille, 1000 when every job is on time.
 #[derive(
-	Clone, Copy, PartialEq, Eq, Debug, Encode, Decode, DecodeWithMemTracking, TypeInfo, MaxEncodedLen,
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	TypeInfo,
+	MaxEncodedLen,
 )]
 pub struct Reputation<BlockNumber> {
 	pub score: u16,
@@ -310,7 +328,16 @@ pub const ROUTING_TAG: &[u8; 13] = b"utc/routing/1";
 
 /// Why the runtime refused one assignment of a batch.
 #[derive(
-	Clone, Copy, PartialEq, Eq, Debug, Encode, Decode, DecodeWithMemTracking, TypeInfo, MaxEncodedLen,
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	TypeInfo,
+	MaxEncodedLen,
 )]
 pub enum Refusal {
 	/// The job is not pending.

@@ -802,7 +802,9 @@ impl<T: Config> SlaEnforcement<T::AccountId> for Pallet<T> {
 	fn term(module: ModuleId) -> Option<SlaTerm> {
 		let module = Modules::<T>::get(module).filter(|m| m.status == ModuleStatus::Active)?;
 		Some(match module.kind {
-			ModuleKind::Uptime { min_per_mille, window } => SlaTerm::Uptime { min_per_mille, window },
+			ModuleKind::Uptime { min_per_mille, window } => {
+				SlaTerm::Uptime { min_per_mille, window }
+			}
 			ModuleKind::StartLatency { max_blocks } => SlaTerm::StartLatency { max_blocks },
 			ModuleKind::CompletionTime { max_blocks_per_unit } => {
 				SlaTerm::CompletionTime { max_blocks_per_unit }

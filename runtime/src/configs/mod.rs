@@ -24,11 +24,11 @@ use sp_runtime::{
 use sp_version::RuntimeVersion;
 
 use super::{
-	AccountId, AssetId, Assets, Aura, Balance, Balances, Block, BlockNumber, Compute, Federation,
-	Hash, Nonce, PalletInfo, Runtime, RuntimeCall, RuntimeEvent, RuntimeFreezeReason,
-	RuntimeHoldReason, RuntimeOrigin, RuntimeTask, Signature, Sla, System, TxExtension,
-	UncheckedExtrinsic, DAYS, EXISTENTIAL_DEPOSIT, HOURS, MILLI_SECS_PER_BLOCK, MILLI_UNIT,
-	MINUTES, SLOT_DURATION, UNIT, VERSION,
+	AccountId, AssetId, Assets, Aura, Balance, Balances, Block, BlockNumber, Compute, Hash, Nonce,
+	PalletInfo, Runtime, RuntimeCall, RuntimeEvent, RuntimeFreezeReason, RuntimeHoldReason,
+	RuntimeOrigin, RuntimeTask, Signature, Sla, System, TxExtension, UncheckedExtrinsic, DAYS,
+	EXISTENTIAL_DEPOSIT, HOURS, MILLI_SECS_PER_BLOCK, MILLI_UNIT, MINUTES, SLOT_DURATION, UNIT,
+	VERSION,
 };
 
 /// Transactions of the normal class may fill 75% of a block; the rest is kept for
@@ -255,7 +255,7 @@ impl pallet_sla::Config for Runtime {
 	type Compute = Compute;
 	/// Job owners report violations against the federation pallet's jobs.
 	#[cfg(not(feature = "runtime-benchmarks"))]
-	type Jobs = Federation;
+	type Jobs = super::Federation;
 	#[cfg(feature = "runtime-benchmarks")]
 	type Jobs = benchmark_jobs::BenchmarkJobs;
 	type Treasury = TreasuryAccount;
@@ -299,7 +299,7 @@ mod benchmark_jobs {
 	pub struct FederationBenchmarkHelper;
 	impl pallet_federation::BenchmarkHelper<AccountId> for FederationBenchmarkHelper {
 		fn class() -> ClassId {
-			SlaBenchmarkHelper::class(0)
+			<SlaBenchmarkHelper as pallet_sla::BenchmarkHelper<AccountId>>::class(0)
 		}
 
 		fn provider(who: &AccountId, class: ClassId, units: Units) {
@@ -347,10 +347,18 @@ mod benchmark_jobs {
 		}
 
 		fn transfer(from: &AccountId, to: &AccountId, class: ClassId, units: Units) {
-			use frame_support::traits::{fungible::Mutate as _, fungibles::Mutate, tokens::Preservation};
+			use frame_support::traits::{
+				fungible::Mutate as _, fungibles::Mutate, tokens::Preservation,
+			};
 			let _ = Balances::mint_into(to, UNIT);
-			<Assets as Mutate<AccountId>>::transfer(class, from, to, units, Preservation::Expendable)
-				.expect("the provider holds its minted tokens");
+			<Assets as Mutate<AccountId>>::transfer(
+				class,
+				from,
+				to,
+				units,
+				Preservation::Expendable,
+			)
+			.expect("the provider holds its minted tokens");
 		}
 	}
 
