@@ -750,9 +750,7 @@ impl<T: Config> BackingCheck<T::AccountId> for Pallet<T> {
 
 	#[cfg(feature = "runtime-benchmarks")]
 	fn prepare_backing(provider: &T::AccountId, class: ClassId, units: Units) {
-		use frame_support::traits::fungible::Mutate;
-		let mut subscriptions = Subscriptions::<T>::get(provider);
-		if Self::class_rate(&subscriptions, class).is_zero() {
+		if Self::class_rate(&Subscriptions::<T>::get(provider), class).is_zero() {
 			let module = Self::do_define_module(
 				ModuleKind::Uptime { min_per_mille: 990, window: 600 },
 				1,
@@ -763,10 +761,26 @@ impl<T: Config> BackingCheck<T::AccountId> for Pallet<T> {
 				},
 			)
 			.expect("a valid module");
-			let at = subscriptions.binary_search(&(class, module)).unwrap_or_else(|at| at);
-			subscriptions.try_insert(at, (class, module)).expect("room for a subscription");
-			Subscriptions::<T>::insert(provider, &subscriptions);
+			Self::subscribe_for_benchmarks(provider, class, module);
 		}
+		Self::bond_for_benchmarks(provider, class, units);
+	}
+}
+
+#[cfg(feature = "runtime-benchmarks")]
+impl<T: Config> Pallet<T> {
+	/// Subscribes `provider` to `module` in `class` without the bond check.
+	fn subscribe_for_benchmarks(provider: &T::AccountId, class: ClassId, module: ModuleId) {
+		let mut subscriptions = Subscriptions::<T>::get(provider);
+		let at = subscriptions.binary_search(&(class, module)).unwrap_or_else(|at| at);
+		subscriptions.try_insert(at, (class, module)).expect("room for a subscription");
+		Subscriptions::<T>::insert(provider, &subscriptions);
+	}
+
+	/// Funds and bonds what `provider` needs to owe `units` more in `class`.
+	fn bond_for_benchmarks(provider: &T::AccountId, class: ClassId, units: Units) {
+		use frame_support::traits::fungible::Mutate;
+		let subscriptions = Subscriptions::<T>::get(provider);
 		let required = Self::required_bond(provider, &subscriptions)
 			.saturating_add(units.saturating_mul(Self::class_rate(&subscriptions, class)));
 		let missing = required.saturating_sub(Self::active_bond(provider));
@@ -848,7 +862,6 @@ impl<T: Config> SlaEnforcement<T::AccountId> for Pallet<T> {
 		class: ClassId,
 		units: Units,
 	) -> (ModuleId, ModuleId, ModuleId) {
-		use frame_support::traits::fungible::Mutate;
 		let penalty = PenaltySchedule {
 			min_rate: Perbill::from_percent(10),
 			max_rate: Perbill::one(),
@@ -864,24 +877,10 @@ impl<T: Config> SlaEnforcement<T::AccountId> for Pallet<T> {
 		.enumerate()
 		{
 			let module = Self::do_define_module(kind, 1, penalty).expect("a valid module");
-			let mut subscriptions = Subscriptions::<T>::get(provider);
-			let at = subscriptions.binary_search(&(class, module)).unwrap_or_else(|at| at);
-			subscriptions.try_insert(at, (class, module)).expect("room for a subscription");
-			Subscriptions::<T>::insert(provider, &subscriptions);
+			Self::subscribe_for_benchmarks(provider, class, module);
 			modules[slot] = module;
 		}
-		let subscriptions = Subscriptions::<T>::get(provider);
-		let required = Self::required_bond(provider, &subscriptions)
-			.saturating_add(units.saturating_mul(Self::class_rate(&subscriptions, class)));
-		let missing = required.saturating_sub(Self::active_bond(provider));
-		if !missing.is_zero() {
-			let free = T::Currency::balance(provider);
-			T::Currency::set_balance(
-				provider,
-				free.saturating_add(missing).saturating_add(T::Currency::minimum_balance()),
-			);
-			Self::do_bond(provider.clone(), missing).expect("funded above");
-		}
+		Self::bond_for_benchmarks(provider, class, units);
 		(modules[0], modules[1], modules[2])
 	}
 }

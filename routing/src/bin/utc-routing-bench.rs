@@ -137,17 +137,7 @@ fn large(seed: u64, jobs: usize, providers: usize) -> Problem {
 			free: Vec::new(),
 		});
 	}
-	let mut group_classes = Vec::new();
-	let mut groups = Vec::new();
-	for group in 0..30 {
-		let class = classes[group % classes.len()];
-		let members: Vec<u32> = (0..providers)
-			.filter(|&p| owes[p].contains(&class) && rng.chance(60))
-			.map(|p| p as u32)
-			.collect();
-		group_classes.push(class);
-		groups.push(members);
-	}
+	let (group_classes, groups) = random_groups(&mut rng, &classes, &owes, 30);
 	let sizes = [1, 1, 1, 2, 2, 4, 8];
 	let jobs = (0..jobs)
 		.map(|_| {
@@ -163,6 +153,26 @@ fn large(seed: u64, jobs: usize, providers: usize) -> Problem {
 	let mut problem = Problem { jobs, offers, groups };
 	owe(&mut rng, &mut problem, &owes, (125, 125));
 	problem
+}
+
+/// `count` eligibility groups, classes in turn: each lists about 60% of the providers
+/// that owe its class. Returns each group's class and members.
+fn random_groups(
+	rng: &mut Rng,
+	classes: &[u32],
+	owes: &[Vec<u32>],
+	count: usize,
+) -> (Vec<u32>, Vec<Vec<u32>>) {
+	(0..count)
+		.map(|group| {
+			let class = classes[group % classes.len()];
+			let members = (0..owes.len())
+				.filter(|&p| owes[p].contains(&class) && rng.chance(60))
+				.map(|p| p as u32)
+				.collect();
+			(class, members)
+		})
+		.unzip()
 }
 
 /// A small problem in which every job has the same units, so the exact optimum is a
@@ -193,17 +203,7 @@ fn transportation(seed: u64) -> Problem {
 		});
 	}
 	let group_count = rng.range(2, 5) as usize;
-	let mut group_classes = Vec::new();
-	let mut groups = Vec::new();
-	for group in 0..group_count {
-		let class = classes[group % classes.len()];
-		let members: Vec<u32> = (0..providers)
-			.filter(|&p| owes[p].contains(&class) && rng.chance(60))
-			.map(|p| p as u32)
-			.collect();
-		group_classes.push(class);
-		groups.push(members);
-	}
+	let (group_classes, groups) = random_groups(&mut rng, &classes, &owes, group_count);
 	let jobs = (0..job_count)
 		.map(|_| {
 			let group = rng.below(group_count as u64) as u32;
