@@ -316,7 +316,7 @@ mod benchmarks {
 	/// `n` jobs miss their start at one block: each records a violation and is
 	/// re-routed.
 	#[benchmark]
-	fn on_initialize_deadlines(n: Linear<0, { T::MaxDeadlinesPerBlock::get() }>) {
+	fn on_initialize_deadlines(n: Linear<1, { T::MaxDeadlinesPerBlock::get() }>) {
 		frame_system::Pallet::<T>::set_block_number(at::<T>(1));
 		let class = T::BenchmarkHelper::class();
 		let slots = n.max(1);
