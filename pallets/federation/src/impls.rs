@@ -678,18 +678,15 @@ impl<T: Config> Pallet<T> {
 			ensure!(Workloads::<T>::contains_key(id), "a job has no workload");
 			let pending = PendingJobs::<T>::contains_key(id);
 			ensure!(pending == (job.state == JobState::Pending), "pending index differs");
-			match job.state.provider() {
-				Some(provider) => {
-					ensure!(
-						ProviderJobs::<T>::contains_key(provider, id),
-						"an in-flight job is not in its provider's index"
-					);
-					ensure!(T::Compute::is_provider(provider), "a job rests on a non-provider");
-					*in_flight.entry(provider.clone()).or_default() += 1;
-					let sum = units.entry((provider.clone(), job.class)).or_default();
-					*sum = sum.saturating_add(job.units);
-				}
-				None => {}
+			if let Some(provider) = job.state.provider() {
+				ensure!(
+					ProviderJobs::<T>::contains_key(provider, id),
+					"an in-flight job is not in its provider's index"
+				);
+				ensure!(T::Compute::is_provider(provider), "a job rests on a non-provider");
+				*in_flight.entry(provider.clone()).or_default() += 1;
+				let sum = units.entry((provider.clone(), job.class)).or_default();
+				*sum = sum.saturating_add(job.units);
 			}
 			ensure!(job.tried.len() <= T::MaxAttempts::get() as usize, "too many attempts");
 		}
@@ -700,7 +697,7 @@ impl<T: Config> Pallet<T> {
 			);
 		}
 		ensure!(
-			PendingJobs::<T>::iter_keys().all(|id| Jobs::<T>::contains_key(id)),
+			PendingJobs::<T>::iter_keys().all(Jobs::<T>::contains_key),
 			"a pending id names no job"
 		);
 		for (provider, service) in Services::<T>::iter() {
@@ -714,7 +711,7 @@ impl<T: Config> Pallet<T> {
 			}
 		}
 		ensure!(
-			in_flight.keys().all(|p| Services::<T>::contains_key(p)),
+			in_flight.keys().all(Services::<T>::contains_key),
 			"jobs in flight on a provider without service"
 		);
 		for (operator, provider) in Operators::<T>::iter() {

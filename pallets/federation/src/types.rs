@@ -188,6 +188,8 @@ impl<AccountId, BlockNumber> JobState<AccountId, BlockNumber> {
 	MaxEncodedLen,
 )]
 #[scale_info(skip_type_params(MaxModules, MaxAttempts))]
+// The derives repeat the parameters' bounds in their where clauses.
+#[allow(clippy::multiple_bound_locations)]
 pub struct Job<
 	AccountId: Clone + PartialEq + Eq + core::fmt::Debug,
 	BlockNumber: Clone + PartialEq + Eq + core::fmt::Debug,
@@ -309,6 +311,8 @@ pub struct Reputation<BlockNumber> {
 	MaxEncodedLen,
 )]
 #[scale_info(skip_type_params(MaxBatch))]
+// The derives repeat the parameters' bounds in their where clauses.
+#[allow(clippy::multiple_bound_locations)]
 pub struct RoutingBatch<
 	AccountId: Clone + PartialEq + Eq + core::fmt::Debug,
 	BlockNumber: Clone + PartialEq + Eq + core::fmt::Debug,
