@@ -258,10 +258,8 @@ fn session_keys_carry_the_routing_key() {
 		routing: routing_key(Sr25519Keyring::Alice),
 	};
 	let decoded = SessionKeys::decode_into_raw_public_keys(&keys.encode()).unwrap();
-	assert!(decoded.contains(&(
-		Sr25519Keyring::Alice.public().to_vec(),
-		pallet_federation::ROUTING_KEY_TYPE
-	)));
+	assert!(decoded
+		.contains(&(Sr25519Keyring::Alice.public().to_vec(), pallet_federation::ROUTING_KEY_TYPE)));
 }
 
 /// A routing batch as the validator's worker submits it: an authorized
@@ -280,10 +278,8 @@ fn the_pool_takes_a_signed_routing_batch_and_refuses_a_forged_one() {
 			};
 			let message = Federation::batch_message(&batch);
 			let signature = signer.sign(&message).into();
-			let call = RuntimeCall::Federation(pallet_federation::Call::assign_jobs {
-				batch,
-				signature,
-			});
+			let call =
+				RuntimeCall::Federation(pallet_federation::Call::assign_jobs { batch, signature });
 			<Runtime as CreateAuthorizedTransaction<RuntimeCall>>::create_authorized_transaction(
 				call,
 			)
