@@ -195,17 +195,31 @@ impl<T: Config> Pallet<T> {
 	/// routing worker follows and the runtime checks again.
 	pub fn eligibility(job: &JobOf<T>, provider: &T::AccountId) -> Result<ServiceOf<T>, Refusal> {
 		let service = Services::<T>::get(provider).ok_or(Refusal::NotLive)?;
-		ensure!(Self::is_live(&service), Refusal::NotLive);
+		Self::check_eligible(job, provider, &service, true)?;
+		Ok(service)
+	}
+
+	/// The eligibility rules for `provider` with `service`, in the order their
+	/// refusals are reported. With `with_room` they include a free slot and enough
+	/// unassigned obligation; the routing worker leaves those two to the routing
+	/// function, which weighs them across all the jobs it places at once.
+	pub fn check_eligible(
+		job: &JobOf<T>,
+		provider: &T::AccountId,
+		service: &ServiceOf<T>,
+		with_room: bool,
+	) -> Result<(), Refusal> {
+		ensure!(Self::is_live(service), Refusal::NotLive);
 		ensure!(!job.tried.contains(provider), Refusal::AlreadyTried);
 		ensure!(service.kinds.contains(job.kind), Refusal::KindNotAccepted);
-		ensure!(service.in_flight < service.concurrency, Refusal::NoSlot);
+		ensure!(!with_room || service.in_flight < service.concurrency, Refusal::NoSlot);
 		ensure!(!T::Compute::live_capacity(provider, job.class).is_zero(), Refusal::NotLive);
 		ensure!(
-			Self::unassigned_obligation(provider, job.class) >= job.units,
+			!with_room || Self::unassigned_obligation(provider, job.class) >= job.units,
 			Refusal::InsufficientObligation
 		);
 		ensure!(T::Sla::can_serve(provider, job.class, &job.modules), Refusal::CannotServe);
-		Ok(service)
+		Ok(())
 	}
 
 	/// Whether a provider has an operator and a heartbeat within two periods.

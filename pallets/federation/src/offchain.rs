@@ -163,10 +163,7 @@ pub fn plan<T: Config>(jobs: &[(JobId, JobOf<T>)]) -> Vec<(JobId, T::AccountId)>
 				.iter()
 				.enumerate()
 				.filter(|(_, (who, service))| {
-					!job.tried.contains(who)
-						&& service.kinds.contains(job.kind)
-						&& !T::Compute::live_capacity(who, job.class).is_zero()
-						&& T::Sla::can_serve(who, job.class, &job.modules)
+					Pallet::<T>::check_eligible(job, who, service, false).is_ok()
 				})
 				.map(|(i, _)| i as u32)
 				.collect();
