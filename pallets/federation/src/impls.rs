@@ -290,13 +290,19 @@ impl<T: Config> Pallet<T> {
 		Ok(())
 	}
 
+	/// The whole units of the class a job redeemed, rounded up, at least one: what
+	/// the per-unit completion bound is counted in.
+	fn whole_units(job: &JobOf<T>) -> Units {
+		T::Compute::class_terms(job.class)
+			.map(|terms| terms.whole_units_ceil(job.units))
+			.unwrap_or(1)
+			.max(1)
+	}
+
 	/// Blocks a job may run: its CompletionTime module's bound per whole unit
 	/// (the tightest if several), or `DefaultRunBlocks`.
 	pub fn run_blocks(job: &JobOf<T>) -> BlockNumberFor<T> {
-		let whole = T::Compute::class_terms(job.class)
-			.map(|terms| terms.whole_units_ceil(job.units))
-			.unwrap_or(1)
-			.max(1);
+		let whole = Self::whole_units(job);
 		job.modules
 			.iter()
 			.filter_map(|m| match T::Sla::term(*m)? {
@@ -365,10 +371,7 @@ impl<T: Config> Pallet<T> {
 		let elapsed = |from: BlockNumberFor<T>| -> u32 {
 			now.saturating_sub(from).try_into().unwrap_or(u32::MAX)
 		};
-		let whole = T::Compute::class_terms(job.class)
-			.map(|terms| terms.whole_units_ceil(job.units))
-			.unwrap_or(1)
-			.max(1);
+		let whole = Self::whole_units(job);
 		let measured =
 			job.modules.iter().find_map(|m| match (breach, T::Sla::term(*m)?, &job.state) {
 				(
