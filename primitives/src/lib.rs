@@ -116,6 +116,8 @@ pub struct JobRecord<AccountId> {
 	pub class: ClassId,
 	/// The units redeemed for it.
 	pub units: Units,
+	/// The SLA modules it was redeemed under: what a breach on it is judged against.
+	pub modules: alloc::vec::Vec<ModuleId>,
 }
 
 /// The job side, answered by the federation pallet.

@@ -776,7 +776,13 @@ impl<T: Config> JobInspect<T::AccountId> for Pallet<T> {
 			| JobState::Completed { provider, .. } => Some(provider.clone()),
 			_ => None,
 		};
-		Some(JobRecord { owner: job.owner, provider, class: job.class, units: job.units })
+		Some(JobRecord {
+			owner: job.owner,
+			provider,
+			class: job.class,
+			units: job.units,
+			modules: job.modules.into_inner(),
+		})
 	}
 }
 

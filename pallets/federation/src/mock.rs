@@ -4,7 +4,6 @@
 
 use crate as pallet_federation;
 use crate::types::*;
-use codec::Encode;
 use frame_support::{
 	derive_impl, parameter_types,
 	traits::{AsEnsureOriginWithArg, ConstU128, ConstU32, ConstU64, Hooks},
@@ -143,7 +142,13 @@ impl pallet_sla::BenchmarkHelper<AccountId> for BenchHelper {
 	fn class(index: u32) -> ClassId {
 		index
 	}
-	fn job(_: &AccountId, _: &AccountId, _: ClassId, _: Units) -> utc_primitives::JobId {
+	fn job(
+		_: &AccountId,
+		_: &AccountId,
+		_: ClassId,
+		_: Units,
+		_: &[ModuleId],
+	) -> utc_primitives::JobId {
 		0
 	}
 }
@@ -473,7 +478,7 @@ pub fn make_provider_with(
 		evidence_hash: H256::repeat_byte(7),
 		nonce,
 	};
-	let signature = MultiSignature::Sr25519(attestor_pair().sign(&attestation.encode()));
+	let signature = MultiSignature::Sr25519(attestor_pair().sign(&attestation.message()));
 	Compute::submit_attestation(
 		origin.clone(),
 		AttestorKey::Sr25519(attestor_pair().public()),

@@ -66,7 +66,7 @@ fn later<T: Config>(blocks: u32) -> BlockNumberFor<T> {
 fn disputes<T: Config>(who: &T::AccountId, module: ModuleId, class: ClassId, n: u32) {
 	let owner = funded::<T>("owner", 0);
 	for _ in 0..n {
-		let job = T::BenchmarkHelper::job(&owner, who, class, 100);
+		let job = T::BenchmarkHelper::job(&owner, who, class, 100, &[module]);
 		Pallet::<T>::do_report_violation(owner.clone(), who.clone(), module, job, H256::zero())
 			.expect("reportable");
 	}
@@ -168,7 +168,7 @@ mod benchmarks {
 		let class = subscribed::<T>(&who, module, T::MaxSubscriptions::get());
 		disputes::<T>(&who, module, class, T::MaxDisputesPerBlock::get() - 1);
 		let owner = funded::<T>("owner", 0);
-		let job = T::BenchmarkHelper::job(&owner, &who, class, 100);
+		let job = T::BenchmarkHelper::job(&owner, &who, class, 100, &[module]);
 		#[extrinsic_call]
 		_(RawOrigin::Signed(owner), who, module, job, H256::repeat_byte(1));
 		assert_eq!(Disputes::<T>::iter().count() as u32, T::MaxDisputesPerBlock::get());
@@ -204,7 +204,7 @@ mod benchmarks {
 		let who = provider::<T>(0);
 		let class = subscribed::<T>(&who, module, T::MaxSubscriptions::get());
 		let owner = funded::<T>("owner", 0);
-		let job = T::BenchmarkHelper::job(&owner, &who, class, 100);
+		let job = T::BenchmarkHelper::job(&owner, &who, class, 100, &[module]);
 		#[extrinsic_call]
 		_(RawOrigin::Root, who, module, class, 100, Evidence::Measured(500), Some(job));
 		assert!(PendingSlashes::<T>::contains_key(0));
@@ -313,7 +313,10 @@ mod benchmarks {
 		}
 		NextSlashId::<T>::put(SlashId::from(n));
 		if n > 0 {
-			ProviderPendingSlashes::<T>::insert(&who, n);
+			ProviderPendingSlashes::<T>::insert(
+				&who,
+				PendingPenalties { slashes: n, penalty: u128::from(n) * 1_000_000 },
+			);
 		}
 		#[block]
 		{

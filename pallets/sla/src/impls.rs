@@ -100,11 +100,9 @@ impl<T: Config> Pallet<T> {
 		let mut subscriptions = Subscriptions::<T>::get(&who);
 		let at =
 			subscriptions.binary_search(&(class, module)).map_err(|_| Error::<T>::NotSubscribed)?;
-		let retired = Modules::<T>::get(module).is_none_or(|m| m.status == ModuleStatus::Retired);
-		ensure!(
-			retired || T::Compute::obligation(&who, class).is_zero(),
-			Error::<T>::ObligationsRelyOnModule
-		);
+		// A retired module too: what was minted under it stays backed at its rate
+		// until it is delivered or retired.
+		ensure!(T::Compute::obligation(&who, class).is_zero(), Error::<T>::ObligationsRelyOnModule);
 		// Any open report, whatever its module: one read, whatever their number.
 		ensure!(!Self::has_open_dispute(&who), Error::<T>::DisputeOpen);
 		subscriptions.remove(at);
@@ -137,7 +135,11 @@ impl<T: Config> Pallet<T> {
 		ensure!(amount <= ledger.active, Error::<T>::UnbondExceedsBond);
 		let active = ledger.active.saturating_sub(amount);
 		let required = Self::required_bond(&who, &Subscriptions::<T>::get(&who));
-		ensure!(active >= required, Error::<T>::BondRequired);
+		// Pending penalties will be taken: what stays must cover the requirement without them.
+		ensure!(
+			active.saturating_sub(Self::pending_penalty(&who)) >= required,
+			Error::<T>::BondRequired
+		);
 		let unlock_at = Self::now().saturating_add(Parameters::<T>::get().unbonding_delay);
 		// Chunks stay sorted by unlock block (the delay may have changed), one a block.
 		match ledger.unbonding.binary_search_by_key(&unlock_at, |c| c.unlock_at) {
@@ -170,6 +172,9 @@ impl<T: Config> Pallet<T> {
 			!unlocked
 		});
 		ensure!(!amount.is_zero(), Error::<T>::NothingToWithdraw);
+		// A bond short of its backing keeps even its unlocked chunks until it is made whole.
+		let required = Self::required_bond(&who, &Subscriptions::<T>::get(&who));
+		ensure!(ledger.active >= required, Error::<T>::UnderCollateralized);
 		T::Currency::release(&Self::hold_reason(), &who, amount, Precision::Exact)?;
 		Self::store_ledger(&who, ledger);
 		Self::deposit_event(Event::Withdrawn { provider: who, amount });
@@ -187,7 +192,9 @@ impl<T: Config> Pallet<T> {
 		ensure!(record.owner == reporter, Error::<T>::NotJobOwner);
 		ensure!(record.provider.as_ref() == Some(&provider), Error::<T>::NotJobProvider);
 		ensure!(Modules::<T>::contains_key(module), Error::<T>::UnknownModule);
-		ensure!(Self::subscribes(&provider, record.class, module), Error::<T>::NotSubscribed);
+		// Judged against what the job was assigned under, not what the provider
+		// subscribes to now: leaving a module does not escape a job served under it.
+		ensure!(record.modules.contains(&module), Error::<T>::ModuleNotOnJob);
 		ensure!(!JobViolations::<T>::contains_key(job, module), Error::<T>::DuplicateReport);
 
 		let deadline = Self::now().saturating_add(Parameters::<T>::get().dispute_window);
@@ -338,9 +345,8 @@ impl<T: Config> Pallet<T> {
 	) -> Result<SlashId, DispatchError> {
 		ensure!(!units.is_zero(), Error::<T>::ZeroUnits);
 		let module = Modules::<T>::get(module_id).ok_or(Error::<T>::UnknownModule)?;
-		ensure!(Self::subscribes(&provider, class, module_id), Error::<T>::NotSubscribed);
-		let shortfall = module.kind.shortfall(evidence).ok_or(Error::<T>::NoShortfall)?;
 		let beneficiary = match job {
+			// A job's breach is judged against the modules it was assigned under.
 			Some(job) => {
 				ensure!(
 					!JobViolations::<T>::contains_key(job, module_id),
@@ -348,10 +354,16 @@ impl<T: Config> Pallet<T> {
 				);
 				let record = T::Jobs::job(job).ok_or(Error::<T>::UnknownJob)?;
 				ensure!(record.provider.as_ref() == Some(&provider), Error::<T>::NotJobProvider);
+				ensure!(record.modules.contains(&module_id), Error::<T>::ModuleNotOnJob);
 				Some(record.owner)
 			}
-			None => None,
+			// Any other breach, against what the provider subscribes to now.
+			None => {
+				ensure!(Self::subscribes(&provider, class, module_id), Error::<T>::NotSubscribed);
+				None
+			}
 		};
+		let shortfall = module.kind.shortfall(evidence).ok_or(Error::<T>::NoShortfall)?;
 		let slash = Self::schedule_slash(
 			provider,
 			module_id,
@@ -393,8 +405,10 @@ impl<T: Config> Pallet<T> {
 		let due = Self::now().saturating_add(Parameters::<T>::get().slash_defer);
 		let slash = NextSlashId::<T>::get();
 		NextSlashId::<T>::put(slash.checked_add(1).ok_or(Error::<T>::Overflow)?);
-		ProviderPendingSlashes::<T>::mutate(&provider, |n| {
-			*n = Some(n.unwrap_or(0).saturating_add(1))
+		ProviderPendingSlashes::<T>::mutate(&provider, |pending| {
+			let pending = pending.get_or_insert_with(Default::default);
+			pending.slashes = pending.slashes.saturating_add(1);
+			pending.penalty = pending.penalty.saturating_add(penalty);
 		});
 		PendingSlashes::<T>::insert(
 			slash,
@@ -427,7 +441,7 @@ impl<T: Config> Pallet<T> {
 
 	pub(crate) fn do_cancel_slash(slash: SlashId) -> DispatchResult {
 		let pending = PendingSlashes::<T>::take(slash).ok_or(Error::<T>::UnknownSlash)?;
-		Self::forget_pending_slash(&pending.provider);
+		Self::forget_pending_slash(&pending.provider, pending.penalty);
 		Self::deposit_event(Event::SlashCancelled { slash });
 		Ok(())
 	}
@@ -455,7 +469,7 @@ impl<T: Config> Pallet<T> {
 
 	/// Pays a slash out of the provider's bond: the job owner's compensation first,
 	/// the reporter's bounty next, the treasury the rest, and takes what it paid
-	/// from the active bond first and then from the chunks that unlock last. A
+	/// from the chunks that unlock last first and from the active bond last. A
 	/// payee that cannot receive (an amount below the existential deposit to an
 	/// empty account) is skipped for the treasury; what even the treasury cannot
 	/// receive stays bonded.
@@ -481,7 +495,7 @@ impl<T: Config> Pallet<T> {
 		let to_treasury = Self::pay_from_bond(&provider, &T::Treasury::get(), left);
 		// What nobody could receive stays where it was, active or unbonding.
 		let taken = ledger.take(to_owner.saturating_add(to_reporter).saturating_add(to_treasury));
-		Self::forget_pending_slash(&provider);
+		Self::forget_pending_slash(&provider, slash.penalty);
 
 		let active = ledger.active;
 		Self::store_ledger(&provider, ledger);
@@ -538,11 +552,23 @@ impl<T: Config> Pallet<T> {
 		.unwrap_or_default()
 	}
 
-	/// One fewer slash pending against `who`.
-	fn forget_pending_slash(who: &T::AccountId) {
-		ProviderPendingSlashes::<T>::mutate_exists(who, |n| {
-			*n = n.and_then(|n| n.checked_sub(1)).filter(|n| *n > 0);
+	/// One fewer slash, of `penalty`, pending against `who`.
+	fn forget_pending_slash(who: &T::AccountId, penalty: BalanceOf<T>) {
+		ProviderPendingSlashes::<T>::mutate_exists(who, |pending| {
+			*pending = pending
+				.and_then(|p| {
+					Some(PendingPenalties {
+						slashes: p.slashes.checked_sub(1)?,
+						penalty: p.penalty.saturating_sub(penalty),
+					})
+				})
+				.filter(|p| p.slashes > 0);
 		});
+	}
+
+	/// What the slashes pending against `who` may take.
+	pub fn pending_penalty(who: &T::AccountId) -> BalanceOf<T> {
+		ProviderPendingSlashes::<T>::get(who).map(|p| p.penalty).unwrap_or_default()
 	}
 
 	fn store_ledger(who: &T::AccountId, ledger: BondLedgerOf<T>) {
@@ -576,6 +602,15 @@ impl<T: Config> Pallet<T> {
 	/// the obligation there × the class's bond per unit. Saturating: a requirement
 	/// beyond u128 cannot be met either way.
 	pub fn required_bond(who: &T::AccountId, subscriptions: &SubscriptionsOf<T>) -> BalanceOf<T> {
+		Self::required_for(subscriptions, |class| T::Compute::obligation(who, class))
+	}
+
+	/// What obligations of `obligation(class)` in each class require under
+	/// `subscriptions`.
+	fn required_for(
+		subscriptions: &SubscriptionsOf<T>,
+		obligation: impl Fn(ClassId) -> Units,
+	) -> BalanceOf<T> {
 		let mut required: BalanceOf<T> = Zero::zero();
 		let mut previous = None;
 		// Sorted by class: each class once.
@@ -584,7 +619,7 @@ impl<T: Config> Pallet<T> {
 				continue;
 			}
 			previous = Some(*class);
-			let obligation = T::Compute::obligation(who, *class);
+			let obligation = obligation(*class);
 			if !obligation.is_zero() {
 				let rate = Self::class_rate(subscriptions, *class);
 				required = required.saturating_add(obligation.saturating_mul(rate));
@@ -629,7 +664,7 @@ impl<T: Config> Pallet<T> {
 	/// - every open dispute is indexed under its provider and its deadline, its
 	///   (job, module) is marked judged, and no index names a closed dispute;
 	/// - pending slashes lie between the sweep's cursor and the next id, and each
-	///   provider's count of them is right;
+	///   provider's count and sum of their penalties are right;
 	/// - unbonding chunks are sorted by unlock block, one a block;
 	/// - every applied slash paid out exactly what it took, and took no more than
 	///   its penalty;
@@ -690,14 +725,17 @@ impl<T: Config> Pallet<T> {
 		for (id, _) in PendingSlashes::<T>::iter() {
 			ensure!(cursor <= id && id < next_slash, "a pending slash is outside the sweep");
 		}
-		let mut pending_by_provider = alloc::collections::BTreeMap::<T::AccountId, u32>::new();
+		let mut pending_by_provider =
+			alloc::collections::BTreeMap::<T::AccountId, PendingPenalties<BalanceOf<T>>>::new();
 		for (_, slash) in PendingSlashes::<T>::iter() {
-			*pending_by_provider.entry(slash.provider).or_default() += 1;
+			let pending = pending_by_provider.entry(slash.provider).or_default();
+			pending.slashes += 1;
+			pending.penalty = pending.penalty.saturating_add(slash.penalty);
 		}
 		ensure!(
 			ProviderPendingSlashes::<T>::iter().collect::<alloc::collections::BTreeMap<_, _>>()
 				== pending_by_provider,
-			"a provider's count of pending slashes is wrong"
+			"a provider's count or sum of pending slashes is wrong"
 		);
 		for (_, history) in SlashHistory::<T>::iter() {
 			ensure!(history.iter().all(|r| r.balances()), "a slash paid out other than it took");
@@ -717,31 +755,35 @@ impl<T: Config> Pallet<T> {
 
 impl<T: Config> BackingCheck<T::AccountId> for Pallet<T> {
 	/// Backed when the provider subscribes to at least one active module in
-	/// `class` and its active bond covers its requirement with `additional` more
-	/// units there (retired modules it still subscribes to count in the requirement).
-	/// `current` is already in the requirement: pallet-compute asks before it
-	/// records the mint.
+	/// `class` and its active bond, less the penalties pending against it, covers
+	/// its requirement with `current + additional` units owed there (retired
+	/// modules it still subscribes to count in the requirement). pallet-compute
+	/// passes `current`, the obligation it holds before the mint, so the class
+	/// asked about is not read back from it.
 	fn can_back(
 		provider: &T::AccountId,
 		class: ClassId,
-		_current: Units,
+		current: Units,
 		additional: Units,
 	) -> bool {
 		let subscriptions = Subscriptions::<T>::get(provider);
-		// One pass over the class's modules: their rate, and whether one is active.
-		let (rate, active_module) = subscriptions
+		let active_module = subscriptions
 			.iter()
 			.filter(|(c, _)| *c == class)
 			.filter_map(|(_, m)| Modules::<T>::get(m))
-			.fold((Zero::zero(), false), |(rate, active): (BalanceOf<T>, bool), m| {
-				(rate.saturating_add(m.bond_per_unit), active || m.status == ModuleStatus::Active)
-			});
+			.any(|m| m.status == ModuleStatus::Active);
 		if !active_module {
 			return false;
 		}
-		let required = Self::required_bond(provider, &subscriptions)
-			.saturating_add(additional.saturating_mul(rate));
-		Self::active_bond(provider) >= required
+		let owed = current.saturating_add(additional);
+		let required = Self::required_for(&subscriptions, |c| {
+			if c == class {
+				owed
+			} else {
+				T::Compute::obligation(provider, c)
+			}
+		});
+		Self::active_bond(provider).saturating_sub(Self::pending_penalty(provider)) >= required
 	}
 
 	fn can_back_weight() -> Weight {

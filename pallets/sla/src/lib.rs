@@ -27,12 +27,13 @@ pub trait BenchmarkHelper<AccountId> {
 	fn register_provider(who: &AccountId);
 	/// The id of a distinct existing class for each `index`, created if needed.
 	fn class(index: u32) -> utc_primitives::ClassId;
-	/// A job of `owner` for `units` of `class`, served by `provider`.
+	/// A job of `owner` for `units` of `class` under `modules`, served by `provider`.
 	fn job(
 		owner: &AccountId,
 		provider: &AccountId,
 		class: utc_primitives::ClassId,
 		units: utc_primitives::Units,
+		modules: &[utc_primitives::ModuleId],
 	) -> utc_primitives::JobId;
 }
 
@@ -199,9 +200,11 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type PendingSlashes<T: Config> = StorageMap<_, Twox64Concat, SlashId, PendingSlashOf<T>>;
 
-	/// How many slashes each provider has pending: it withdraws nothing meanwhile.
+	/// The slashes each provider has pending: it withdraws nothing meanwhile, and
+	/// their penalties count against its bond when it mints or unbonds.
 	#[pallet::storage]
-	pub type ProviderPendingSlashes<T: Config> = StorageMap<_, Blake2_128Concat, T::AccountId, u32>;
+	pub type ProviderPendingSlashes<T: Config> =
+		StorageMap<_, Blake2_128Concat, T::AccountId, PendingPenalties<BalanceOf<T>>>;
 
 	/// The last `MaxSlashHistory` slashes applied to each provider, oldest first.
 	#[pallet::storage]
@@ -326,9 +329,15 @@ pub mod pallet {
 		NotSubscribed,
 		/// The provider holds `MaxSubscriptions` subscriptions already.
 		TooManySubscriptions,
-		/// The provider owes compute in this class, which this module backs: deliver
-		/// or retire it first.
+		/// The provider owes compute in this class, which this module backs (retired
+		/// or not): deliver or retire it first.
 		ObligationsRelyOnModule,
+		/// The job was not assigned under this module: a breach of it is judged
+		/// against the modules the job named.
+		ModuleNotOnJob,
+		/// The active bond, less pending penalties, is below what the provider's
+		/// obligations require: bond more before withdrawing.
+		UnderCollateralized,
 		/// The active bond does not cover what the provider's obligations would
 		/// require: bond more first.
 		InsufficientBond,

@@ -7,7 +7,7 @@ use frame_support::{derive_impl, parameter_types, traits::ConstU128};
 use frame_system::EnsureRoot;
 use sp_runtime::{BuildStorage, Perbill};
 use std::collections::{BTreeMap, BTreeSet};
-use utc_primitives::{ClassId, ComputeInspect, JobId, JobInspect, JobRecord, Units};
+use utc_primitives::{ClassId, ComputeInspect, JobId, JobInspect, JobRecord, ModuleId, Units};
 
 use crate::types::*;
 
@@ -114,6 +114,7 @@ impl JobInspect<AccountId> for MockJobs {
 }
 
 impl MockJobs {
+	/// A job under both modules `with_modules` defines.
 	pub fn insert(
 		job: JobId,
 		owner: AccountId,
@@ -121,7 +122,19 @@ impl MockJobs {
 		class: ClassId,
 		units: Units,
 	) {
-		JOBS.with(|j| j.borrow_mut().insert(job, JobRecord { owner, provider, class, units }));
+		Self::insert_under(job, owner, provider, class, units, vec![0, 1]);
+	}
+
+	pub fn insert_under(
+		job: JobId,
+		owner: AccountId,
+		provider: Option<AccountId>,
+		class: ClassId,
+		units: Units,
+		modules: Vec<ModuleId>,
+	) {
+		let record = JobRecord { owner, provider, class, units, modules };
+		JOBS.with(|j| j.borrow_mut().insert(job, record));
 	}
 }
 
@@ -136,9 +149,15 @@ impl crate::BenchmarkHelper<AccountId> for MockBenchmarkHelper {
 		MockCompute::add_class(index);
 		index
 	}
-	fn job(owner: &AccountId, provider: &AccountId, class: ClassId, units: Units) -> JobId {
+	fn job(
+		owner: &AccountId,
+		provider: &AccountId,
+		class: ClassId,
+		units: Units,
+		modules: &[ModuleId],
+	) -> JobId {
 		let id = JOBS.with(|j| j.borrow().len() as JobId);
-		MockJobs::insert(id, *owner, Some(*provider), class, units);
+		MockJobs::insert_under(id, *owner, Some(*provider), class, units, modules.to_vec());
 		id
 	}
 }

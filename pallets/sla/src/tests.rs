@@ -258,7 +258,7 @@ mod bonds {
 			));
 			// The slash is due at 4 and applied; the report stands at 5, its slash at 8.
 			run_to_block(7);
-			assert_eq!(ProviderPendingSlashes::<Test>::get(ALICE), Some(1));
+			assert_eq!(ProviderPendingSlashes::<Test>::get(ALICE).map(|p| p.slashes), Some(1));
 			run_to_block(1 + UNBONDING_DELAY - 3);
 			assert_ok!(Sla::report_violation(
 				RuntimeOrigin::signed(OWNER),
@@ -414,11 +414,23 @@ mod subscriptions {
 		});
 	}
 
+	/// Governance retires a module while a provider owes under it: the provider
+	/// stays subscribed, its bond backs the obligation at the retired rate, and a
+	/// breach is still recorded against it.
 	#[test]
-	fn a_retired_module_may_be_left_while_owing() {
+	fn a_retired_module_keeps_backing_what_is_owed() {
 		ExtBuilder::default().with_modules().build_and_execute(|| {
 			bonded_provider();
 			assert_ok!(Sla::retire_module(RuntimeOrigin::root(), UPTIME));
+			assert_noop!(
+				Sla::unsubscribe(RuntimeOrigin::signed(ALICE), CLASS, UPTIME),
+				Error::ObligationsRelyOnModule
+			);
+			assert_eq!(Sla::bond_view(&ALICE).required, 500);
+			assert_noop!(Sla::unbond(RuntimeOrigin::signed(ALICE), 501), Error::BondRequired);
+			assert_ok!(record(ALICE, 1, Evidence::Failed, None));
+			// Delivered or retired, the obligation no longer holds the provider.
+			MockCompute::set_obligation(ALICE, CLASS, 0);
 			assert_ok!(Sla::unsubscribe(RuntimeOrigin::signed(ALICE), CLASS, UPTIME));
 		});
 	}
@@ -478,8 +490,9 @@ mod reports {
 
 	const JOB: u64 = 7;
 
+	/// A job of OWNER under the Uptime module only, served by ALICE.
 	fn job_served_by_alice() {
-		MockJobs::insert(JOB, OWNER, Some(ALICE), CLASS, 10);
+		MockJobs::insert_under(JOB, OWNER, Some(ALICE), CLASS, 10, vec![UPTIME]);
 	}
 
 	fn report() -> DispatchResult {
@@ -493,7 +506,7 @@ mod reports {
 	}
 
 	#[test]
-	fn report_checks_job_owner_provider_module_and_subscription() {
+	fn report_checks_job_owner_provider_and_the_jobs_modules() {
 		ExtBuilder::default().with_modules().build_and_execute(|| {
 			bonded_provider();
 			assert_noop!(report(), Error::UnknownJob);
@@ -518,7 +531,7 @@ mod reports {
 					JOB,
 					H256::zero()
 				),
-				Error::NotSubscribed
+				Error::ModuleNotOnJob
 			);
 			assert_ok!(report());
 			assert_eq!(
@@ -712,6 +725,8 @@ mod slashes {
 			assert_noop!(record(ALICE, 1, Evidence::Failed, Some(3)), Error::UnknownJob);
 			MockJobs::insert(3, OWNER, Some(BOB), CLASS, 1);
 			assert_noop!(record(ALICE, 1, Evidence::Failed, Some(3)), Error::NotJobProvider);
+			MockJobs::insert_under(3, OWNER, Some(ALICE), CLASS, 1, vec![LATENCY]);
+			assert_noop!(record(ALICE, 1, Evidence::Failed, Some(3)), Error::ModuleNotOnJob);
 			MockJobs::insert(3, OWNER, Some(ALICE), CLASS, 1);
 			assert_ok!(record(ALICE, 1, Evidence::Failed, Some(3)));
 			assert_noop!(record(ALICE, 1, Evidence::Failed, Some(3)), Error::DuplicateReport);
@@ -795,16 +810,17 @@ mod slashes {
 			bond(ALICE, 1_000);
 			subscribe(ALICE, CLASS, UPTIME);
 			assert_ok!(Sla::unbond(RuntimeOrigin::signed(ALICE), 900));
-			// Failed over 100 units: 50% × 1,000 = 500; 100 active, then 400 of the chunk.
+			// Failed over 100 units: 50% × 1,000 = 500, all of it from the chunk.
 			assert_ok!(record(ALICE, 100, Evidence::Failed, None));
 			run_to_block(1 + SLASH_DEFER);
 			let ledger = Bonds::<Test>::get(ALICE).unwrap();
-			assert_eq!(ledger.active, 0);
-			assert_eq!(ledger.unbonding[0].amount, 500);
-			run_to_block(1 + UNBONDING_DELAY);
-			assert_ok!(Sla::withdraw_unbonded(RuntimeOrigin::signed(ALICE)));
-			assert_eq!(free(ALICE), 100_000 - 500);
+			assert_eq!(ledger.active, 100);
+			assert_eq!(ledger.unbonding[0].amount, 400);
+			// More than the chunk holds: the rest from the active bond.
+			assert_ok!(record(ALICE, 100, Evidence::Failed, None));
+			run_to_block(1 + 2 * SLASH_DEFER);
 			assert!(Bonds::<Test>::get(ALICE).is_none());
+			assert_eq!(free(ALICE), 100_000 - 1_000);
 		});
 	}
 
@@ -1002,6 +1018,105 @@ mod random_walk {
 			assert_eq!(Balances::total_issuance(), issuance);
 			assert!(applied > 0, "the walk applied slashes");
 			assert!(NextDisputeId::<Test>::get() > 0, "the walk opened disputes");
+		});
+	}
+}
+
+/// The ways a provider could walk away from its bond while owing, each closed.
+mod leaving_the_bond {
+	use super::*;
+
+	const JOB: u64 = 3;
+
+	/// Obligation delivered to zero, the provider leaves its module in the same
+	/// block: a report on a job it served under that module still stands.
+	#[test]
+	fn a_report_after_leaving_is_judged_against_the_job() {
+		ExtBuilder::default().with_modules().build_and_execute(|| {
+			bonded_provider();
+			MockJobs::insert_under(JOB, OWNER, Some(ALICE), CLASS, 10, vec![UPTIME]);
+			MockCompute::set_obligation(ALICE, CLASS, 0);
+			assert_ok!(Sla::unsubscribe(RuntimeOrigin::signed(ALICE), CLASS, UPTIME));
+			assert_ok!(Sla::report_violation(
+				RuntimeOrigin::signed(OWNER),
+				ALICE,
+				UPTIME,
+				JOB,
+				H256::zero()
+			));
+			// The chain's own record of a breach on a job, likewise.
+			MockJobs::insert_under(JOB + 1, OWNER, Some(ALICE), CLASS, 10, vec![UPTIME]);
+			assert_ok!(record(ALICE, 10, Evidence::Failed, Some(JOB + 1)));
+			// The bond stays to pay: nothing is withdrawn while a breach is pending,
+			// and both are paid from it before it unlocks.
+			assert_ok!(Sla::unbond(RuntimeOrigin::signed(ALICE), 1_000));
+			assert_noop!(Sla::withdraw_unbonded(RuntimeOrigin::signed(ALICE)), Error::SlashPending);
+			run_to_block(1 + UNBONDING_DELAY);
+			assert_eq!(SlashHistory::<Test>::get(ALICE).len(), 2);
+			assert_eq!(held(ALICE), 1_000 - 50 - 50);
+			assert_ok!(Sla::withdraw_unbonded(RuntimeOrigin::signed(ALICE)));
+		});
+	}
+
+	/// A breach is scheduled but not yet applied: its penalty counts against the
+	/// bond, so the provider can neither unbond nor mint on the part it will lose.
+	#[test]
+	fn pending_penalties_count_against_the_bond() {
+		ExtBuilder::default().with_modules().build_and_execute(|| {
+			bond(ALICE, 1_000);
+			subscribe(ALICE, CLASS, UPTIME);
+			MockCompute::set_obligation(ALICE, CLASS, 50); // requires 500
+												  // Failed over 60 units: 50% × 600 = 300 pending.
+			assert_ok!(record(ALICE, 60, Evidence::Failed, None));
+			assert_eq!(Sla::pending_penalty(&ALICE), 300);
+			// 1,000 − 300 covers 500 + 20 × 10 but not one unit more.
+			assert!(Sla::can_back(&ALICE, CLASS, 50, 20));
+			assert!(!Sla::can_back(&ALICE, CLASS, 50, 21));
+			assert_noop!(Sla::unbond(RuntimeOrigin::signed(ALICE), 201), Error::BondRequired);
+			assert_ok!(Sla::unbond(RuntimeOrigin::signed(ALICE), 200));
+			run_to_block(1 + SLASH_DEFER);
+			assert_eq!(Sla::pending_penalty(&ALICE), 0);
+			// The slash took the unbonding chunk first, then 100 of the active bond.
+			assert_eq!(Sla::bond_view(&ALICE).active, 700);
+			assert!(ProviderPendingSlashes::<Test>::get(ALICE).is_none());
+		});
+	}
+
+	/// The provider unbonds its surplus, then a breach is slashed: the surplus
+	/// pays, and the bond that backs what it owes stays whole.
+	#[test]
+	fn a_slash_lands_on_the_surplus_before_the_backing() {
+		ExtBuilder::default().with_modules().build_and_execute(|| {
+			bonded_provider(); // 1,000 bonded, 500 required
+			assert_ok!(Sla::unbond(RuntimeOrigin::signed(ALICE), 500));
+			assert_ok!(record(ALICE, 100, Evidence::Failed, None)); // 500
+			run_to_block(1 + SLASH_DEFER);
+			let view = Sla::bond_view(&ALICE);
+			assert_eq!((view.active, view.unbonding.len()), (500, 0));
+			assert!(!view.under_collateralized);
+			run_to_block(1 + UNBONDING_DELAY);
+			assert_noop!(
+				Sla::withdraw_unbonded(RuntimeOrigin::signed(ALICE)),
+				Error::NothingToWithdraw
+			);
+		});
+	}
+
+	/// Whatever made the bond fall short of the requirement, unlocked chunks stay
+	/// bonded until the provider makes it whole.
+	#[test]
+	fn nothing_is_withdrawn_while_the_backing_is_short() {
+		ExtBuilder::default().with_modules().build_and_execute(|| {
+			bonded_provider();
+			assert_ok!(Sla::unbond(RuntimeOrigin::signed(ALICE), 400));
+			MockCompute::set_obligation(ALICE, CLASS, 70); // requires 700 > 600 active
+			run_to_block(1 + UNBONDING_DELAY);
+			assert_noop!(
+				Sla::withdraw_unbonded(RuntimeOrigin::signed(ALICE)),
+				Error::UnderCollateralized
+			);
+			bond(ALICE, 100);
+			assert_ok!(Sla::withdraw_unbonded(RuntimeOrigin::signed(ALICE)));
 		});
 	}
 }

@@ -235,20 +235,43 @@ where
 		self.active.is_zero() && self.unbonding.is_empty()
 	}
 
-	/// Takes up to `amount` from the bond, the active part first and then the
-	/// chunks that unlock last; returns what it took.
+	/// Takes up to `amount` from the bond, the chunks that unlock last first (the
+	/// surplus the provider is taking out) and the active part, which backs its
+	/// obligations, last; returns what it took.
 	pub fn take(&mut self, amount: u128) -> u128 {
-		let from_active = self.active.min(amount);
-		self.active = self.active.saturating_sub(from_active);
-		let mut left = amount.saturating_sub(from_active);
+		let mut left = amount;
 		for chunk in self.unbonding.iter_mut().rev() {
 			let take = chunk.amount.min(left);
 			chunk.amount = chunk.amount.saturating_sub(take);
 			left = left.saturating_sub(take);
 		}
 		self.unbonding.retain(|c| !c.amount.is_zero());
-		amount.saturating_sub(left)
+		let from_active = self.active.min(left);
+		self.active = self.active.saturating_sub(from_active);
+		amount.saturating_sub(left.saturating_sub(from_active))
 	}
+}
+
+/// The slashes scheduled against a provider and not yet applied: while any is,
+/// it withdraws nothing, and their penalties count against its bond.
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Default,
+	Debug,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	TypeInfo,
+	MaxEncodedLen,
+)]
+pub struct PendingPenalties<Balance> {
+	/// How many.
+	pub slashes: u32,
+	/// The sum of their penalties: the most they can take.
+	pub penalty: Balance,
 }
 
 /// A job owner's report that a provider breached a module on a job, open until

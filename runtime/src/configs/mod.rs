@@ -279,7 +279,7 @@ mod benchmark_jobs {
 	use super::*;
 	use codec::Encode;
 	use frame_support::storage::unhashed;
-	use utc_primitives::{ClassId, JobId, JobInspect, JobRecord, Units};
+	use utc_primitives::{ClassId, JobId, JobInspect, JobRecord, ModuleId, Units};
 
 	/// One 32-byte prefix for every record, as a storage map has: the benchmark
 	/// command groups the keys it sees by their first 32 bytes.
@@ -295,9 +295,11 @@ mod benchmark_jobs {
 			if let Some(record) = <crate::Federation as JobInspect<AccountId>>::job(job) {
 				return Some(record);
 			}
-			let (owner, provider, class, units) =
-				unhashed::get::<(AccountId, AccountId, ClassId, Units)>(&key(job))?;
-			Some(JobRecord { owner, provider: Some(provider), class, units })
+			let (owner, provider, class, units, modules) =
+				unhashed::get::<(AccountId, AccountId, ClassId, Units, alloc::vec::Vec<ModuleId>)>(
+					&key(job),
+				)?;
+			Some(JobRecord { owner, provider: Some(provider), class, units, modules })
 		}
 	}
 
@@ -337,7 +339,7 @@ mod benchmark_jobs {
 			let signature = sp_io::crypto::sr25519_sign(
 				sp_core::crypto::KeyTypeId(*b"utca"),
 				&key,
-				&codec::Encode::encode(&payload),
+				&payload.message(),
 			)
 			.expect("the key is in the keystore");
 			Compute::submit_attestation(
@@ -402,11 +404,17 @@ mod benchmark_jobs {
 			index
 		}
 
-		fn job(owner: &AccountId, provider: &AccountId, class: ClassId, units: Units) -> JobId {
+		fn job(
+			owner: &AccountId,
+			provider: &AccountId,
+			class: ClassId,
+			units: Units,
+			modules: &[ModuleId],
+		) -> JobId {
 			let count_key = (JOBS, b"count").encode();
 			let job: JobId = unhashed::get(&count_key).unwrap_or_default();
 			unhashed::put(&count_key, &(job + 1));
-			unhashed::put(&key(job), &(owner.clone(), provider.clone(), class, units));
+			unhashed::put(&key(job), &(owner.clone(), provider.clone(), class, units, modules));
 			job
 		}
 	}
