@@ -112,7 +112,7 @@ impl AttestCmd {
 			evidence_hash,
 			nonce: self.nonce,
 		};
-		let message = payload.encode();
+		let message = payload.message();
 		let bad_suri = |e| format!("--suri is not a valid secret URI: {e:?}");
 		let (attestor, signature) = match self.scheme {
 			Scheme::Sr25519 => {

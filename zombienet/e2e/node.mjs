@@ -10,6 +10,7 @@ import { createServer } from 'node:net';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { ApiPromise, WsProvider } from '@polkadot/api';
+import { stringToU8a, u8aConcat } from '@polkadot/util';
 
 export const NODE_BIN =
   process.env.UTC_NODE_BIN ||
@@ -173,12 +174,14 @@ export async function openDevNode() {
 
 /**
  * The attestation payload of pallet-compute, typed from the chain's metadata,
- * and the attestor's signature of its SCALE encoding.
+ * and the attestor's signature of the domain tag `utc/attest` followed by its
+ * SCALE encoding.
  */
 export function signAttestation(api, attestor, fields) {
   const type = api.tx.compute.submitAttestation.meta.args[1].type.toString();
   const attestation = api.createType(type, { genesisHash: api.genesisHash, ...fields });
-  return { attestation, signature: attestor.sign(attestation.toU8a()) };
+  const message = u8aConcat(stringToU8a('utc/attest'), attestation.toU8a());
+  return { attestation, signature: attestor.sign(message) };
 }
 
 /** Resolves once the node's best block reaches `height`. */

@@ -3,7 +3,6 @@
 use super::*;
 
 use alloc::vec;
-use codec::Encode;
 use frame_benchmarking::v2::*;
 use frame_support::traits::{fungible::Mutate, Get, Hooks};
 use frame_system::{pallet_prelude::BlockNumberFor, RawOrigin};
@@ -103,7 +102,7 @@ fn attest<T: Config>(
 	nonce: u64,
 ) -> AttestationId {
 	let p = payload::<T>(who, class, units, valid_until, nonce);
-	let signature = sign(key, &p.encode());
+	let signature = sign(key, &p.message());
 	Pallet::<T>::do_submit_attestation(who.clone(), AttestorKey::Sr25519(*key), p, signature)
 		.expect("benchmark attestation")
 }
@@ -206,10 +205,10 @@ mod benchmarks {
 			}
 		});
 		let p = payload::<T>(&who, class, 1_000, until, 0);
-		let signature = sign(&key, &p.encode());
+		let signature = sign(&key, &p.message());
 		#[extrinsic_call]
 		_(RawOrigin::Signed(who.clone()), AttestorKey::Sr25519(key), p, signature);
-		assert!(UsedNonces::<T>::contains_key(AttestorKey::Sr25519(key), 0));
+		assert!(AttestorNonces::<T>::get(AttestorKey::Sr25519(key)).is_used(0));
 	}
 
 	#[benchmark]

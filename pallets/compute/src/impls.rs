@@ -205,8 +205,12 @@ impl<T: Config> Pallet<T> {
 		ensure!(payload.provider == who, Error::<T>::NotAttestationProvider);
 		ensure!(payload.genesis_hash == Self::genesis_hash(), Error::<T>::WrongGenesisHash);
 		ensure!(Attestors::<T>::contains_key(attestor), Error::<T>::UnknownAttestor);
-		ensure!(attestor.verify(&payload.encode(), &signature), Error::<T>::BadSignature);
-		ensure!(!UsedNonces::<T>::contains_key(attestor, payload.nonce), Error::<T>::NonceReused);
+		ensure!(attestor.verify(&payload.message(), &signature), Error::<T>::BadSignature);
+		let mut nonces = AttestorNonces::<T>::get(attestor);
+		nonces.check(payload.nonce).map_err(|refusal| match refusal {
+			NonceRefusal::Reused => Error::<T>::NonceReused,
+			NonceRefusal::TooOld => Error::<T>::NonceTooOld,
+		})?;
 		ensure!(!payload.units.is_zero(), Error::<T>::ZeroUnits);
 		let class = Classes::<T>::get(payload.class).ok_or(Error::<T>::UnknownClass)?;
 		ensure!(class.status == ClassStatus::Active, Error::<T>::ClassInactive);
@@ -233,7 +237,8 @@ impl<T: Config> Pallet<T> {
 		ExpiryQueue::<T>::try_mutate(payload.valid_until, |queue| queue.try_push(id))
 			.map_err(|_| Error::<T>::ExpiryQueueFull)?;
 
-		UsedNonces::<T>::insert(attestor, payload.nonce, ());
+		nonces.record(payload.nonce);
+		AttestorNonces::<T>::insert(attestor, nonces);
 		NextAttestationId::<T>::put(next_id);
 		Providers::<T>::insert(&who, provider);
 		Ledgers::<T>::insert(&who, payload.class, ledger);
@@ -582,7 +587,7 @@ impl<T: Config> Pallet<T> {
 				"attestation is not queued for expiry"
 			);
 			ensure!(
-				UsedNonces::<T>::contains_key(attestation.attestor, attestation.nonce),
+				AttestorNonces::<T>::get(attestation.attestor).is_used(attestation.nonce),
 				"attestation nonce not recorded"
 			);
 		}

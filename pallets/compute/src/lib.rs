@@ -135,10 +135,12 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type Attestors<T: Config> = StorageMap<_, Blake2_128Concat, AttestorKey, AttestorInfoOf<T>>;
 
-	/// Every (attestor, nonce) ever accepted: an attestation is accepted once.
+	/// The nonces each attestor has used, in a window of constant size: an
+	/// attestation is accepted once. Kept after an attestor is removed, so its old
+	/// attestations cannot be replayed if it returns.
 	#[pallet::storage]
-	pub type UsedNonces<T: Config> =
-		StorageDoubleMap<_, Blake2_128Concat, AttestorKey, Twox64Concat, u64, (), OptionQuery>;
+	pub type AttestorNonces<T: Config> =
+		StorageMap<_, Blake2_128Concat, AttestorKey, NonceWindow, ValueQuery>;
 
 	/// Registered providers.
 	#[pallet::storage]
@@ -280,6 +282,9 @@ pub mod pallet {
 		BadSignature,
 		/// This attestor's nonce was used already.
 		NonceReused,
+		/// This nonce is more than 128 below the attestor's highest used nonce: it
+		/// counts as used. The attestor signs again with a fresh nonce.
+		NonceTooOld,
 		/// An attestation grants zero units, or a mint or retire is of zero units.
 		ZeroUnits,
 		/// The window ends before it starts.

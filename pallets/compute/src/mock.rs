@@ -139,8 +139,7 @@ pub fn payload(provider: AccountId, units: Units, nonce: u64) -> AttestationPayl
 
 /// The attestor's signature of `payload`.
 pub fn sign(pair: &sr25519::Pair, payload: &AttestationPayloadOf<Test>) -> MultiSignature {
-	use codec::Encode;
-	MultiSignature::Sr25519(pair.sign(&payload.encode()))
+	MultiSignature::Sr25519(pair.sign(&payload.message()))
 }
 
 pub struct ExtBuilder {

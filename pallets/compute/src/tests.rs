@@ -367,7 +367,7 @@ mod submit_attestation {
 			let id = attest(ALICE, 250, 1);
 			let a = Attestations::<Test>::get(id).unwrap();
 			assert_eq!((a.units, a.minted, a.valid_until, a.revoked), (250, 0, 501, false));
-			assert!(UsedNonces::<Test>::contains_key(attestor(), 1));
+			assert!(AttestorNonces::<Test>::get(attestor()).is_used(1));
 			assert_eq!(ExpiryQueue::<Test>::get(501).into_inner(), vec![id]);
 			assert_eq!(Compute::provider_class_state(&ALICE, H100).mintable, 250);
 			assert_eq!(Ledgers::<Test>::get(ALICE, H100).attested, 250);
@@ -391,7 +391,7 @@ mod submit_attestation {
 			));
 			register(ALICE);
 			let p = payload(ALICE, 10, 1);
-			assert_ok!(submit(ALICE, key, &p, MultiSignature::Ed25519(pair.sign(&p.encode()))));
+			assert_ok!(submit(ALICE, key, &p, MultiSignature::Ed25519(pair.sign(&p.message()))));
 		});
 	}
 
@@ -430,6 +430,65 @@ mod submit_attestation {
 				submit(ALICE, AttestorKey::Sr25519(stranger.public()), &p, sign(&stranger, &p)),
 				Error::<Test>::UnknownAttestor
 			);
+		});
+	}
+
+	/// Attestations signed in one order may arrive in another: each nonce within
+	/// 128 of the attestor's highest is accepted once; older ones count as used.
+	#[test]
+	fn nonces_are_accepted_once_in_any_order_within_the_window() {
+		ExtBuilder::default().build_and_execute(|| {
+			register(ALICE);
+			// Each ends at its own block: an expiry block holds few attestations.
+			let signed = |nonce: u64| {
+				let mut p = payload(ALICE, 10, nonce);
+				p.valid_until = 100 + nonce % 400;
+				let signature = sign(&attestor_pair(), &p);
+				(p, signature)
+			};
+			for nonce in [200, 100, 73] {
+				let (p, signature) = signed(nonce);
+				assert_ok!(submit(ALICE, attestor(), &p, signature));
+			}
+			for (nonce, error) in [
+				(100, Error::<Test>::NonceReused),
+				(200, Error::<Test>::NonceReused),
+				(72, Error::<Test>::NonceTooOld),
+			] {
+				let (p, signature) = signed(nonce);
+				assert_noop!(submit(ALICE, attestor(), &p, signature), error);
+			}
+			// A jump past the window leaves every older nonce used.
+			let (p, signature) = signed(1_000);
+			assert_ok!(submit(ALICE, attestor(), &p, signature));
+			let (p, signature) = signed(201);
+			assert_noop!(submit(ALICE, attestor(), &p, signature), Error::<Test>::NonceTooOld);
+		});
+	}
+
+	#[test]
+	fn the_nonce_window_holds_the_last_nonce_too() {
+		let mut window = NonceWindow::default();
+		assert_eq!(window.check(u64::MAX), Ok(()));
+		window.record(u64::MAX);
+		assert_eq!(window.check(u64::MAX), Err(NonceRefusal::Reused));
+		assert_eq!(window.check(u64::MAX - 127), Ok(()));
+		assert_eq!(window.check(u64::MAX - 128), Err(NonceRefusal::TooOld));
+		window.record(u64::MAX - 127);
+		assert!(window.is_used(u64::MAX - 127));
+	}
+
+	/// An attestor's signature of the bare payload, without the domain tag, is
+	/// not an attestation.
+	#[test]
+	fn an_attestation_signed_without_its_domain_tag_is_refused() {
+		ExtBuilder::default().build_and_execute(|| {
+			register(ALICE);
+			let p = payload(ALICE, 10, 1);
+			let untagged =
+				MultiSignature::Sr25519(attestor_pair().sign(&codec::Encode::encode(&p)));
+			assert_noop!(submit(ALICE, attestor(), &p, untagged), Error::<Test>::BadSignature);
+			assert_ok!(submit(ALICE, attestor(), &p, sign(&attestor_pair(), &p)));
 		});
 	}
 
@@ -530,7 +589,7 @@ mod submit_attestation {
 		ExtBuilder::default().build_and_execute(|| {
 			for nonce in 0..MAX_ATTESTATIONS as u64 {
 				let mut p = payload(ALICE, 10, nonce);
-				p.valid_until = 100 + nonce;
+				p.valid_until = 100 + nonce % 400;
 				if nonce == 0 {
 					register(ALICE);
 				}

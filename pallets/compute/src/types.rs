@@ -203,7 +203,12 @@ pub struct AttestorInfo<StringLimit: Get<u32>> {
 	pub metadata: BoundedVec<u8, StringLimit>,
 }
 
-/// What an attestor signs: the SCALE encoding of this struct, in this field order.
+/// The domain tag an attestor signs ahead of an [`AttestationPayload`]: an
+/// attestation never reads as another message of the chain.
+pub const ATTESTATION_TAG: [u8; 10] = *b"utc/attest";
+
+/// What an attestor signs: [`ATTESTATION_TAG`] followed by the SCALE encoding of
+/// this struct, in this field order (see [`AttestationPayload::message`]).
 #[derive(
 	Clone, PartialEq, Eq, Debug, Encode, Decode, DecodeWithMemTracking, TypeInfo, MaxEncodedLen,
 )]
@@ -222,8 +227,90 @@ pub struct AttestationPayload<AccountId, BlockNumber, Hash> {
 	pub valid_until: BlockNumber,
 	/// Hash of the evidence (TEE quote, audit report) the attestor checked.
 	pub evidence_hash: H256,
-	/// The attestor's nonce: each (attestor, nonce) is accepted once.
+	/// The attestor's nonce: each (attestor, nonce) is accepted once, in any order
+	/// within the attestor's window (see [`NonceWindow`]).
 	pub nonce: u64,
+}
+
+impl<AccountId: Encode, BlockNumber: Encode, Hash: Encode>
+	AttestationPayload<AccountId, BlockNumber, Hash>
+{
+	/// The bytes an attestor signs.
+	pub fn message(&self) -> alloc::vec::Vec<u8> {
+		(ATTESTATION_TAG, self).encode()
+	}
+}
+
+/// How many nonces below an attestor's highest one may still arrive late.
+pub const NONCE_WINDOW: u128 = 128;
+
+/// The nonces an attestor has used, in constant space: nonces arrive in any
+/// order within [`NONCE_WINDOW`] of the highest used one and are each accepted
+/// once; a nonce older than the window counts as used.
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Default,
+	Debug,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	TypeInfo,
+	MaxEncodedLen,
+)]
+pub struct NonceWindow {
+	/// One more than the highest nonce used (so `u64::MAX` fits); zero before the first.
+	pub top: u128,
+	/// Bit `i` set: nonce `top - 1 - i` was used.
+	pub seen: u128,
+}
+
+/// Why a nonce is refused.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum NonceRefusal {
+	/// It was used.
+	Reused,
+	/// It lies below the window: it may have been used, and is not tracked.
+	TooOld,
+}
+
+impl NonceWindow {
+	/// Whether `nonce` may be used now.
+	pub fn check(&self, nonce: u64) -> Result<(), NonceRefusal> {
+		let nonce = u128::from(nonce);
+		if nonce >= self.top {
+			return Ok(());
+		}
+		let age = self.top - 1 - nonce;
+		if age >= NONCE_WINDOW {
+			return Err(NonceRefusal::TooOld);
+		}
+		if self.seen & (1u128 << age) != 0 {
+			return Err(NonceRefusal::Reused);
+		}
+		Ok(())
+	}
+
+	/// Records `nonce` as used (after [`NonceWindow::check`] allowed it).
+	pub fn record(&mut self, nonce: u64) {
+		let nonce = u128::from(nonce);
+		if nonce >= self.top {
+			// The window slides up to the new highest nonce.
+			let shift = nonce - self.top + 1;
+			self.seen = if shift >= NONCE_WINDOW { 0 } else { self.seen << shift };
+			self.seen |= 1;
+			self.top = nonce + 1;
+		} else {
+			self.seen |= 1u128 << (self.top - 1 - nonce);
+		}
+	}
+
+	/// Whether `nonce` counts as used: recorded, or below the window.
+	pub fn is_used(&self, nonce: u64) -> bool {
+		self.check(nonce).is_err()
+	}
 }
 
 /// What an attestor signs to revoke one of its attestations.
