@@ -29,9 +29,15 @@ pub type ModuleId = u32;
 /// Whether a provider's bond backs more obligation: pallet-compute asks this
 /// before every mint; the SLA pallet answers from the provider's bond and modules.
 pub trait BackingCheck<AccountId> {
+	/// How many more units of obligation `provider` may take in `class`, on top of
+	/// the `current` units it already owes there.
+	fn backable(provider: &AccountId, class: ClassId, current: Units) -> Units;
+
 	/// May `provider` take `additional` more units of obligation in `class`, on top
 	/// of the `current` units it already owes there?
-	fn can_back(provider: &AccountId, class: ClassId, current: Units, additional: Units) -> bool;
+	fn can_back(provider: &AccountId, class: ClassId, current: Units, additional: Units) -> bool {
+		additional <= Self::backable(provider, class, current)
+	}
 
 	/// The worst-case weight of one `can_back`, which the asking call adds to its own.
 	fn can_back_weight() -> Weight {
@@ -45,8 +51,8 @@ pub trait BackingCheck<AccountId> {
 
 /// Every mint is backed: the policy of a runtime without bonds (and of tests).
 impl<AccountId> BackingCheck<AccountId> for () {
-	fn can_back(_: &AccountId, _: ClassId, _: Units, _: Units) -> bool {
-		true
+	fn backable(_: &AccountId, _: ClassId, _: Units) -> Units {
+		Units::MAX
 	}
 }
 

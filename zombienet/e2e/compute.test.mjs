@@ -120,5 +120,30 @@ describe('pallet-compute on utc-node --dev', () => {
     assert.equal(r.error, null);
     const state = await api.call.computeApi.providerClassState(bob.address, H100);
     assert.equal(state.mintable.toBigInt(), 5_000n);
+    assert.equal(state.unmintedCapacity.toBigInt(), 5_000n);
+    // Bonded for 10 hours, owing 5: the bond backs 5 more.
+    assert.equal(state.backable.toBigInt(), 5_000n);
+  });
+
+  test('an attestor revokes by signing revocationMessage(id) without its length prefix', async () => {
+    const now = (await api.rpc.chain.getHeader()).number.toNumber();
+    const signed = signAttestation(api, attestor, {
+      provider: bob.address, class: H100, units: 100, validFrom: now, validUntil: now + 400,
+      evidenceHash: '0x' + 'ef'.repeat(32), nonce: 3,
+    });
+    let r = await submit(api, api.tx.compute.submitAttestation(
+      { Sr25519: attestor.publicKey }, signed.attestation, { Sr25519: signed.signature }), bob);
+    assert.equal(r.error, null);
+    const id = r.events.find(({ event }) => api.events.compute.AttestationAccepted.is(event))
+      .event.data.attestation;
+    const message = await api.call.computeApi.revocationMessage(id);
+    // With the prefix polkadot.js puts in front of Bytes, the signature is refused.
+    r = await submit(api, api.tx.compute.revokeAttestationSigned(
+      id, { Sr25519: attestor.sign(message.toU8a()) }), bob);
+    assert.deepEqual(r.error, { section: 'compute', name: 'BadSignature' });
+    r = await submit(api, api.tx.compute.revokeAttestationSigned(
+      id, { Sr25519: attestor.sign(message.toU8a(true)) }), bob);
+    assert.equal(r.error, null);
+    assert.ok(r.events.some(({ event }) => api.events.compute.AttestationRevoked.is(event)));
   });
 });

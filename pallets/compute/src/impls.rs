@@ -500,12 +500,14 @@ impl<T: Config> Pallet<T> {
 			for (_, a) in Self::attestations_in(&provider, class) {
 				if a.is_live(&now) {
 					state.live_capacity = state.live_capacity.saturating_add(a.units);
-					state.mintable = state.mintable.saturating_add(a.unminted());
+					state.unminted_capacity = state.unminted_capacity.saturating_add(a.unminted());
 				} else if a.is_pending(&now) {
 					state.pending_capacity = state.pending_capacity.saturating_add(a.units);
 				}
 			}
 		}
+		state.backable = T::Backing::backable(who, class, state.ledger.obligation);
+		state.mintable = state.unminted_capacity.min(state.backable);
 		state
 	}
 

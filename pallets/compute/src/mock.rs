@@ -76,8 +76,8 @@ thread_local! {
 /// Backs obligations up to [`BACKING_LIMIT`] per provider and class.
 pub struct MockBacking;
 impl BackingCheck<AccountId> for MockBacking {
-	fn can_back(_: &AccountId, _: ClassId, current: Units, additional: Units) -> bool {
-		current.checked_add(additional).is_some_and(|total| total <= BACKING_LIMIT.get())
+	fn backable(_: &AccountId, _: ClassId, current: Units) -> Units {
+		BACKING_LIMIT.get().saturating_sub(current)
 	}
 }
 

@@ -817,6 +817,24 @@ mod mint {
 		});
 	}
 
+	/// What the runtime API calls mintable is what a mint accepts: the bond's
+	/// limit as well as the attested capacity, both reported.
+	#[test]
+	fn the_reported_mintable_is_what_the_bond_and_capacity_allow() {
+		ExtBuilder::default().backing_limit(30).build_and_execute(|| {
+			attest(ALICE, 100, 1);
+			let state = Compute::provider_class_state(&ALICE, H100);
+			assert_eq!((state.mintable, state.unminted_capacity, state.backable), (30, 100, 30));
+			assert_noop!(
+				Compute::mint(RuntimeOrigin::signed(ALICE), H100, state.mintable + 1),
+				Error::<Test>::NotBacked
+			);
+			assert_ok!(Compute::mint(RuntimeOrigin::signed(ALICE), H100, state.mintable));
+			let state = Compute::provider_class_state(&ALICE, H100);
+			assert_eq!((state.mintable, state.unminted_capacity, state.backable), (0, 70, 0));
+		});
+	}
+
 	#[test]
 	fn is_refused_beyond_the_bond() {
 		ExtBuilder::default().backing_limit(30).build_and_execute(|| {

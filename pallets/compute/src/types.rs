@@ -460,7 +460,12 @@ pub struct ProviderClassState {
 	pub live_capacity: Units,
 	/// Units of attestations not yet valid.
 	pub pending_capacity: Units,
-	/// Units the provider may still mint now (before the backing check).
+	/// Units the provider may mint now: its live attested capacity not yet
+	/// minted, as far as its bond backs more (the smaller of the two below).
 	pub mintable: Units,
+	/// Live attested capacity not yet minted.
+	pub unminted_capacity: Units,
+	/// More units the provider's bond backs in the class (pallet-sla's figure).
+	pub backable: Units,
 	pub ledger: ProviderLedger,
 }

@@ -754,36 +754,34 @@ impl<T: Config> Pallet<T> {
 }
 
 impl<T: Config> BackingCheck<T::AccountId> for Pallet<T> {
-	/// Backed when the provider subscribes to at least one active module in
-	/// `class` and its active bond, less the penalties pending against it, covers
-	/// its requirement with `current + additional` units owed there (retired
-	/// modules it still subscribes to count in the requirement). pallet-compute
-	/// passes `current`, the obligation it holds before the mint, so the class
+	/// Nothing without at least one active module in `class`; otherwise what
+	/// the active bond, less the penalties pending against it, covers beyond the
+	/// requirement with `current` units owed there, at the class's rate (retired
+	/// modules it still subscribes to count in the requirement and the rate).
+	/// pallet-compute passes `current`, the obligation it holds, so the class
 	/// asked about is not read back from it.
-	fn can_back(
-		provider: &T::AccountId,
-		class: ClassId,
-		current: Units,
-		additional: Units,
-	) -> bool {
+	fn backable(provider: &T::AccountId, class: ClassId, current: Units) -> Units {
 		let subscriptions = Subscriptions::<T>::get(provider);
-		let active_module = subscriptions
+		// One pass over the class's modules: their rate, and whether one is active.
+		let (rate, active_module) = subscriptions
 			.iter()
 			.filter(|(c, _)| *c == class)
 			.filter_map(|(_, m)| Modules::<T>::get(m))
-			.any(|m| m.status == ModuleStatus::Active);
-		if !active_module {
-			return false;
+			.fold((Zero::zero(), false), |(rate, active): (BalanceOf<T>, bool), m| {
+				(rate.saturating_add(m.bond_per_unit), active || m.status == ModuleStatus::Active)
+			});
+		if !active_module || rate.is_zero() {
+			return 0;
 		}
-		let owed = current.saturating_add(additional);
 		let required = Self::required_for(&subscriptions, |c| {
 			if c == class {
-				owed
+				current
 			} else {
 				T::Compute::obligation(provider, c)
 			}
 		});
-		Self::active_bond(provider).saturating_sub(Self::pending_penalty(provider)) >= required
+		let backing = Self::active_bond(provider).saturating_sub(Self::pending_penalty(provider));
+		backing.saturating_sub(required) / rate
 	}
 
 	fn can_back_weight() -> Weight {
