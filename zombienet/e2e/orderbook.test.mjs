@@ -12,7 +12,9 @@ const H100 = 0;
 const TICK = 1_000_000n;
 const MAKER_FEE = 1_000n; // per million
 const TAKER_FEE = 3_000n;
+// A maker's fee rounds down, a taker's up.
 const fee = (rate, value) => (value * rate) / 1_000_000n;
+const takerFee = (rate, value) => (value * rate + 999_999n) / 1_000_000n;
 
 describe('pallet-orderbook on utc-node --dev', () => {
   let dev;
@@ -92,8 +94,8 @@ describe('pallet-orderbook on utc-node --dev', () => {
     const v1 = p1 * 300n;
     const v2 = p2 * 100n;
     assert.deepEqual(trades.map((t) => [t.price.toBigInt(), t.amount.toBigInt(), t.makerFee.toBigInt(), t.takerFee.toBigInt()]), [
-      [p1, 300n, fee(MAKER_FEE, v1), fee(TAKER_FEE, v1)],
-      [p2, 100n, fee(MAKER_FEE, v2), fee(TAKER_FEE, v2)],
+      [p1, 300n, fee(MAKER_FEE, v1), takerFee(TAKER_FEE, v1)],
+      [p2, 100n, fee(MAKER_FEE, v2), takerFee(TAKER_FEE, v2)],
     ]);
     for (const t of trades) {
       assert.equal(t.maker.toString(), provider.address);
@@ -110,7 +112,7 @@ describe('pallet-orderbook on utc-node --dev', () => {
     const txFee = r.events.find(({ event }) => api.events.transactionPayment.TransactionFeePaid.is(event))
       .event.data.actualFee.toBigInt();
     assert.equal(await native(after_, buyer.address),
-      buyerBefore - v1 - v2 - fee(TAKER_FEE, v1) - fee(TAKER_FEE, v2) - txFee);
+      buyerBefore - v1 - v2 - takerFee(TAKER_FEE, v1) - takerFee(TAKER_FEE, v2) - txFee);
 
     const [bidsAfter, asksAfter] = await api.call.orderbookApi.depth(market, 10);
     assert.equal(bidsAfter.length, 0, 'the bid filled completely');

@@ -4,8 +4,9 @@
 use crate::{pallet::*, types::*};
 use alloc::vec::Vec;
 use frame_support::{
-	ensure,
+	defensive, ensure,
 	pallet_prelude::*,
+	storage::with_storage_layer,
 	traits::{
 		fungible::{Inspect as _, Mutate as _, MutateHold as _},
 		fungibles::{self, Mutate as _},
@@ -128,8 +129,8 @@ impl<T: Config> Pallet<T> {
 		)
 	}
 
-	/// Places an order; returns how many resting orders it met (fills and expired
-	/// makers removed), which bounds its weight.
+	/// Places an order; returns how many resting orders it met (fills, and expired
+	/// or own makers taken off the book), which bounds its weight.
 	pub(crate) fn do_place_order(
 		who: T::AccountId,
 		market_id: MarketId,
@@ -151,6 +152,7 @@ impl<T: Config> Pallet<T> {
 		if let Some(at) = expires_at {
 			ensure!(rests, Error::<T>::ExpiryNotResting);
 			ensure!(at > now, Error::<T>::Expired);
+			ensure!(at <= now.saturating_add(T::MaxOrderLifetime::get()), Error::<T>::ExpiryTooFar);
 		}
 		let max_fills = max_fills.min(T::MaxFills::get());
 		ensure!(rests || max_fills > 0, Error::<T>::ZeroMaxFills);
@@ -166,7 +168,9 @@ impl<T: Config> Pallet<T> {
 		match side {
 			Side::Bid => {
 				let value = value_of(price, amount).ok_or(Error::<T>::Overflow)?;
-				let fee = fee_on(market.maker_fee.max(market.taker_fee), value);
+				// A taker fee rounds up on each fill: one planck more a fill at most.
+				let fee = taker_fee_on(market.maker_fee.max(market.taker_fee), value)
+					.saturating_add(max_fills.into());
 				let worst = value
 					.checked_add(fee)
 					.and_then(|v| v.checked_add(deposit))
@@ -181,7 +185,7 @@ impl<T: Config> Pallet<T> {
 			}
 		}
 		if time_in_force == TimeInForce::Fok {
-			let available = Self::fillable(market_id, side, price, amount, max_fills, now);
+			let available = Self::fillable(&who, market_id, side, price, amount, max_fills, now);
 			ensure!(available >= amount, Error::<T>::FillOrKillUnfilled);
 		}
 
@@ -199,8 +203,9 @@ impl<T: Config> Pallet<T> {
 		});
 
 		let mut remaining = amount;
-		let mut met = 0u32;
-		while !remaining.is_zero() && met < max_fills {
+		// Fills made, and stale makers (expired, or the caller's own) taken off.
+		let (mut fills, mut stale) = (0u32, 0u32);
+		while !remaining.is_zero() && fills < max_fills {
 			let Some(best) = Self::best_price(market_id, opposite) else { break };
 			if !side.crosses(price, best) {
 				break;
@@ -209,18 +214,32 @@ impl<T: Config> Pallet<T> {
 				Levels::<T>::get((market_id, opposite, best)).ok_or(Error::<T>::UnknownOrder)?;
 			let maker_id = level.head;
 			let mut maker = Orders::<T>::get(maker_id).ok_or(Error::<T>::UnknownOrder)?;
-			met.saturating_inc();
-			if maker.expires_at.is_some_and(|at| at <= now) {
-				// Due makers are refused at match time and leave the book.
-				let left = maker.remaining;
+			let expired = maker.expires_at.is_some_and(|at| at <= now);
+			if expired || maker.owner == who {
+				if stale >= max_fills {
+					break;
+				}
+				stale.saturating_inc();
+				// Due makers are refused at match time, and nobody trades with
+				// itself: the resting order leaves the book, holding nothing more.
 				Self::remove_order(maker_id, &maker, &market)?;
-				Self::deposit_event(Event::OrderExpired {
-					order_id: maker_id,
-					market: market_id,
-					remaining: left,
+				Self::deposit_event(if expired {
+					Event::OrderExpired {
+						order_id: maker_id,
+						market: market_id,
+						remaining: maker.remaining,
+					}
+				} else {
+					Event::OrderCancelled {
+						order_id: maker_id,
+						market: market_id,
+						remaining: maker.remaining,
+						reason: CancelReason::SelfTrade,
+					}
 				});
 				continue;
 			}
+			fills.saturating_inc();
 			let fill = remaining.min(maker.remaining);
 			Self::execute_fill(
 				&market, market_id, order_id, &who, side, maker_id, &mut maker, fill,
@@ -228,6 +247,7 @@ impl<T: Config> Pallet<T> {
 			remaining = remaining.saturating_sub(fill);
 		}
 
+		let met = fills.saturating_add(stale);
 		if remaining.is_zero() {
 			Self::deposit_event(Event::OrderFilled { order_id, market: market_id });
 			return Ok(met);
@@ -249,9 +269,11 @@ impl<T: Config> Pallet<T> {
 		Ok(met)
 	}
 
-	/// How much of `amount` could trade now against the other side, meeting at
-	/// most `max_fills` resting orders (expired ones count and give nothing).
+	/// How much of `amount` `who` could trade now against the other side, with
+	/// at most `max_fills` fills and `max_fills` stale makers (expired, or its
+	/// own) passed on the way, as the matching loop would.
 	fn fillable(
+		who: &T::AccountId,
 		market: MarketId,
 		side: Side,
 		limit: Price,
@@ -261,7 +283,7 @@ impl<T: Config> Pallet<T> {
 	) -> Units {
 		let opposite = side.opposite();
 		let mut available: Units = 0;
-		let mut met = 0u32;
+		let (mut fills, mut stale) = (0u32, 0u32);
 		for price in Self::prices_from_best(market, opposite) {
 			if !side.crosses(limit, price) {
 				break;
@@ -269,12 +291,17 @@ impl<T: Config> Pallet<T> {
 			let Some(level) = Levels::<T>::get((market, opposite, price)) else { break };
 			let mut cursor = Some(level.head);
 			while let Some(id) = cursor {
-				if met >= max_fills || available >= amount {
+				if fills >= max_fills || available >= amount {
 					return available;
 				}
 				let Some(order) = Orders::<T>::get(id) else { break };
-				met.saturating_inc();
-				if order.expires_at.is_none_or(|at| at > now) {
+				if order.expires_at.is_some_and(|at| at <= now) || order.owner == *who {
+					if stale >= max_fills {
+						return available;
+					}
+					stale.saturating_inc();
+				} else {
+					fills.saturating_inc();
 					available = available.saturating_add(order.remaining);
 				}
 				cursor = order.next;
@@ -301,7 +328,7 @@ impl<T: Config> Pallet<T> {
 		let price = maker.price;
 		let value = value_of(price, amount).ok_or(Error::<T>::Overflow)?;
 		let remaining = maker.remaining.saturating_sub(amount);
-		let taker_fee = fee_on(market.taker_fee, value);
+		let taker_fee = taker_fee_on(market.taker_fee, value);
 		let maker_fee = match maker.side {
 			Side::Ask => {
 				// The taker buys: tokens from escrow, value and fees from its free funds.
@@ -322,11 +349,13 @@ impl<T: Config> Pallet<T> {
 			}
 			Side::Bid => {
 				// The taker sells: tokens from its account, value and fees from the
-				// bid's hold, which keeps exactly what the rest of the bid needs.
-				let held =
-					bid_hold(price, remaining, market.maker_fee).ok_or(Error::<T>::Overflow)?;
-				let paid = maker.held.saturating_sub(held);
-				let maker_fee = paid.saturating_sub(value);
+				// bid's hold. The maker pays this trade's own fee, rounded down; what
+				// the hold rounded up stays held and is released with the bid's end.
+				let maker_fee = fee_on(market.maker_fee, value);
+				let held = maker
+					.held
+					.checked_sub(value.saturating_add(maker_fee))
+					.ok_or(Error::<T>::Overflow)?;
 				T::Assets::transfer(asset, taker, &maker.owner, amount, Preservation::Expendable)?;
 				let reason = HoldReason::BidFunds.into();
 				T::Currency::transfer_on_hold(
@@ -507,6 +536,16 @@ impl<T: Config> Pallet<T> {
 			Levels::<T>::insert(key, level);
 		}
 		AccountOrders::<T>::mutate(&order.owner, |orders| orders.retain(|o| *o != id));
+		if let Some(at) = order.expires_at {
+			ExpiryQueue::<T>::mutate_exists(at, |queue| {
+				if let Some(ids) = queue {
+					ids.retain(|o| *o != id);
+					if ids.is_empty() {
+						*queue = None;
+					}
+				}
+			});
+		}
 
 		match order.side {
 			Side::Bid if !order.held.is_zero() => {
@@ -577,7 +616,9 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// Removes due orders, at most `ExpirySweepPerBlock`, from the oldest expiry
-	/// block on; returns the blocks looked at and the orders removed.
+	/// block on; returns the blocks looked at and the orders removed. Each removal
+	/// runs in its own storage layer: one that fails changes nothing and is
+	/// reported, and the order stays cancellable by its owner.
 	pub(crate) fn sweep_expired(now: BlockNumberFor<T>) -> (u32, u32) {
 		let budget = T::ExpirySweepPerBlock::get();
 		let mut cursor = ExpiryCursor::<T>::get();
@@ -596,12 +637,15 @@ impl<T: Config> Pallet<T> {
 					continue;
 				}
 				let Some(market) = Markets::<T>::get(order.market) else { continue };
-				if Self::remove_order(id, &order, &market).is_ok() {
-					Self::deposit_event(Event::OrderExpired {
+				match with_storage_layer(|| Self::remove_order(id, &order, &market)) {
+					Ok(()) => Self::deposit_event(Event::OrderExpired {
 						order_id: id,
 						market: order.market,
 						remaining: order.remaining,
-					});
+					}),
+					Err(error) => {
+						defensive!(error, ("an expired order could not be removed", id));
+					}
 				}
 			}
 			if !queue.is_empty() {
@@ -646,8 +690,11 @@ impl<T: Config> Pallet<T> {
 
 	/// The invariants of pallet-orderbook:
 	/// - every resting order has a remaining amount, a live market and level, is
-	///   listed by its owner, and holds exactly what it needs (a bid its value and
-	///   maker fee, an ask its remaining tokens);
+	///   listed by its owner, and holds what it needs (a bid at least its value and
+	///   maker fee, the rounding of its fills' fees aside; an ask exactly its
+	///   remaining tokens);
+	/// - an order with an expiry is queued at it, at or after the sweep's cursor,
+	///   and every queued id is such an order;
 	/// - what is held equals what resting orders need: per account the bid hold
 	///   and the deposit hold, per class the escrowed tokens;
 	/// - every level's total and count are those of its FIFO list, whose links
@@ -674,11 +721,9 @@ impl<T: Config> Pallet<T> {
 			);
 			match order.side {
 				Side::Bid => {
-					ensure!(
-						Some(order.held)
-							== bid_hold(order.price, order.remaining, market.maker_fee),
-						"bid holds other than its value and maker fee"
-					);
+					let needed = bid_hold(order.price, order.remaining, market.maker_fee)
+						.ok_or("a bid's hold overflows")?;
+					ensure!(order.held >= needed, "bid holds less than its value and maker fee");
 					let sum = bid_held.entry(order.owner.clone()).or_default();
 					*sum = sum.saturating_add(order.held);
 				}
@@ -688,8 +733,20 @@ impl<T: Config> Pallet<T> {
 					*sum = sum.saturating_add(order.held);
 				}
 			}
+			if let Some(at) = order.expires_at {
+				ensure!(ExpiryQueue::<T>::get(at).contains(&id), "an expiring order is not queued");
+				let cursor = ExpiryCursor::<T>::get();
+				ensure!(cursor.is_zero() || at >= cursor, "an expiring order is behind the sweep");
+			}
 			let count = orders_of.entry(order.owner).or_default();
 			*count = count.saturating_add(1);
+		}
+		for (at, ids) in ExpiryQueue::<T>::iter() {
+			ensure!(!ids.is_empty(), "an empty expiry queue is stored");
+			ensure!(
+				ids.iter().all(|id| Orders::<T>::get(id).is_some_and(|o| o.expires_at == Some(at))),
+				"an expiry queue names an order that does not expire there"
+			);
 		}
 		for (who, ids) in AccountOrders::<T>::iter() {
 			ensure!(ids.iter().all(Orders::<T>::contains_key), "listed order missing");

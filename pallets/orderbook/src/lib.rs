@@ -83,7 +83,12 @@ pub mod pallet {
 		#[pallet::constant]
 		type MaxExpiriesPerBlock: Get<u32>;
 
-		/// Expired orders removed per block at most, oldest first.
+		/// The furthest ahead of now an order may expire.
+		#[pallet::constant]
+		type MaxOrderLifetime: Get<BlockNumberFor<Self>>;
+
+		/// Expired orders removed per block at most, oldest first; at least
+		/// `MaxExpiriesPerBlock`, so the sweep keeps up with the queue.
 		#[pallet::constant]
 		type ExpirySweepPerBlock: Get<u32>;
 
@@ -251,6 +256,8 @@ pub mod pallet {
 		PostOnlyWouldCross,
 		/// A fill-or-kill order cannot fill completely now (within `max_fills`).
 		FillOrKillUnfilled,
+		/// The order's expiry is further ahead than `MaxOrderLifetime`.
+		ExpiryTooFar,
 		/// The order's expiry is not in the future.
 		Expired,
 		/// Expiry on an order that does not rest (IOC or FOK).
@@ -278,6 +285,13 @@ pub mod pallet {
 			let (blocks, orders) = Self::sweep_expired(now);
 			T::WeightInfo::on_initialize_expire(orders)
 				.saturating_add(T::DbWeight::get().reads_writes(blocks.into(), 1))
+		}
+
+		fn integrity_test() {
+			assert!(
+				T::ExpirySweepPerBlock::get() >= T::MaxExpiriesPerBlock::get(),
+				"the expiry sweep must remove at least as many orders a block as may expire in one"
+			);
 		}
 
 		#[cfg(feature = "try-runtime")]
@@ -318,10 +332,14 @@ pub mod pallet {
 		/// Places a limit order. It trades with resting orders at their prices, best
 		/// price first and oldest first at a price, at most `max_fills` of them; the
 		/// rest of a GTC or post-only order rests. A market order is an IOC whose
-		/// price bounds its slippage.
+		/// price bounds its slippage. Expired makers and the caller's own resting
+		/// orders met on the way leave the book without counting as fills (at
+		/// most `max_fills` of them too).
 		#[pallet::call_index(2)]
-		#[pallet::weight(T::WeightInfo::place_order_fill((*max_fills).min(T::MaxFills::get()))
-			.saturating_add(T::WeightInfo::place_order_rest()))]
+		#[pallet::weight(T::WeightInfo::place_order_fill(
+			(*max_fills).min(T::MaxFills::get()).saturating_mul(2)
+		)
+		.saturating_add(T::WeightInfo::place_order_rest()))]
 		pub fn place_order(
 			origin: OriginFor<T>,
 			market: MarketId,
@@ -343,7 +361,7 @@ pub mod pallet {
 				expires_at,
 				max_fills,
 			)?;
-			// Refund the fills the call did not make.
+			// Refund the orders the call did not meet.
 			Ok(Some(
 				T::WeightInfo::place_order_fill(fills)
 					.saturating_add(T::WeightInfo::place_order_rest()),

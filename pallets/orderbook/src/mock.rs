@@ -3,7 +3,7 @@
 use crate as pallet_orderbook;
 use frame_support::{
 	derive_impl, parameter_types,
-	traits::{AsEnsureOriginWithArg, ConstU128, ConstU32},
+	traits::{AsEnsureOriginWithArg, ConstU128, ConstU32, ConstU64},
 	PalletId,
 };
 use frame_system::{EnsureRoot, EnsureSigned};
@@ -75,7 +75,8 @@ pub const MAX_OPEN_ORDERS: u32 = 8;
 pub const MAX_PRICE_LEVELS: u32 = 6;
 pub const MAX_FILLS: u32 = 5;
 pub const MAX_EXPIRIES: u32 = 4;
-pub const SWEEP_PER_BLOCK: u32 = 2;
+pub const SWEEP_PER_BLOCK: u32 = 4;
+pub const MAX_LIFETIME: u64 = 1_000;
 
 parameter_types! {
 	pub const OrderbookPalletId: PalletId = PalletId(*b"utc/book");
@@ -95,6 +96,7 @@ impl pallet_orderbook::Config for Test {
 	type MaxPriceLevels = ConstU32<MAX_PRICE_LEVELS>;
 	type MaxFills = ConstU32<MAX_FILLS>;
 	type MaxExpiriesPerBlock = ConstU32<MAX_EXPIRIES>;
+	type MaxOrderLifetime = ConstU64<MAX_LIFETIME>;
 	type ExpirySweepPerBlock = ConstU32<SWEEP_PER_BLOCK>;
 	type WeightInfo = ();
 }

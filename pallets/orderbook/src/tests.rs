@@ -264,18 +264,20 @@ mod matching {
 
 			assert_ok!(place(CHARLIE, Side::Bid, 1_020, 80, TimeInForce::Gtc));
 			let (v1, v2) = (1_000 * 50, 1_010 * 30);
+			// The maker's fee rounds down, the taker's up.
 			let fee = |rate: Permill, v: u128| rate.mul_floor(v);
+			let taker = |v: u128| taker_fee().mul_ceil(v);
 			assert_eq!(
 				trades(),
 				vec![
-					(0, 2, 1_000, 50, fee(maker_fee(), v1), fee(taker_fee(), v1)),
-					(1, 2, 1_010, 30, fee(maker_fee(), v2), fee(taker_fee(), v2)),
+					(0, 2, 1_000, 50, fee(maker_fee(), v1), taker(v1)),
+					(1, 2, 1_010, 30, fee(maker_fee(), v2), taker(v2)),
 				]
 			);
 			assert_eq!(tokens(CHARLIE), TOKENS + 80);
 			assert_eq!(
 				free(CHARLIE),
-				charlie0 - v1 - v2 - fee(taker_fee(), v1) - fee(taker_fee(), v2)
+				charlie0 - v1 - v2 - taker(v1) - taker(v2)
 			);
 			// Alice's order is gone: her deposit is back too.
 			assert_eq!(free(ALICE), alice0 + v1 - fee(maker_fee(), v1) + ORDER_DEPOSIT);
@@ -283,9 +285,9 @@ mod matching {
 			assert_eq!(
 				free(TREASURY),
 				1 + fee(maker_fee(), v1)
-					+ fee(taker_fee(), v1)
+					+ taker(v1)
 					+ fee(maker_fee(), v2)
-					+ fee(taker_fee(), v2)
+					+ taker(v2)
 			);
 			assert_eq!(Orders::<Test>::get(1).unwrap().remaining, 20);
 			assert!(book_events().contains(&Event::OrderFilled { order_id: 2, market: MARKET }));
@@ -313,9 +315,9 @@ mod matching {
 			let v = 30_000;
 			assert_eq!(
 				trades(),
-				vec![(0, 1, 1_000, 30, maker_fee().mul_floor(v), taker_fee().mul_floor(v))]
+				vec![(0, 1, 1_000, 30, maker_fee().mul_floor(v), taker_fee().mul_ceil(v))]
 			);
-			assert_eq!(free(BOB), bob0 + v - taker_fee().mul_floor(v));
+			assert_eq!(free(BOB), bob0 + v - taker_fee().mul_ceil(v));
 			assert_eq!(tokens(ALICE), TOKENS + 30);
 			let rest = 70_000;
 			assert_eq!(
@@ -442,24 +444,84 @@ mod expiry {
 		));
 	}
 
+	/// The sweep removes at least as many orders a block as may expire in one,
+	/// so it never falls behind.
 	#[test]
-	fn due_orders_are_swept_a_bounded_number_per_block() {
+	fn due_orders_are_all_swept_at_their_block() {
 		build_and_execute(|| {
-			for price in [100, 110, 120] {
-				place_until(ALICE, Side::Bid, price, 3);
+			for i in 0..MAX_EXPIRIES as u128 {
+				place_until(ALICE, Side::Bid, 100 + 10 * i, 3);
 			}
 			run_to_block(2);
-			assert_eq!(Orders::<Test>::iter().count(), 3);
+			assert_eq!(Orders::<Test>::iter().count(), MAX_EXPIRIES as usize);
 			run_to_block(3);
-			// Two per block: one is left for the next.
-			assert_eq!(Orders::<Test>::iter().count(), 1);
-			run_to_block(4);
 			assert_eq!(Orders::<Test>::iter().count(), 0);
+			assert!(!ExpiryQueue::<Test>::contains_key(3));
 			assert_eq!(free(ALICE), NATIVE);
 			assert_eq!(
 				book_events().iter().filter(|e| matches!(e, Event::OrderExpired { .. })).count(),
-				3
+				MAX_EXPIRIES as usize
 			);
+		});
+	}
+
+	#[test]
+	fn an_expiry_beyond_the_longest_lifetime_is_refused() {
+		build_and_execute(|| {
+			assert_noop!(
+				Orderbook::place_order(
+					RuntimeOrigin::signed(ALICE),
+					MARKET,
+					Side::Bid,
+					100,
+					10,
+					TimeInForce::Gtc,
+					Some(1 + MAX_LIFETIME + 1),
+					1
+				),
+				Error::<Test>::ExpiryTooFar
+			);
+			place_until(ALICE, Side::Bid, 100, 1 + MAX_LIFETIME);
+		});
+	}
+
+	/// A filled or cancelled order leaves the expiry queue at once, so the queue
+	/// holds only resting orders and a full block frees up as orders leave.
+	#[test]
+	fn an_order_leaves_the_expiry_queue_when_it_leaves_the_book() {
+		build_and_execute(|| {
+			for i in 0..MAX_EXPIRIES as u128 {
+				place_until(ALICE, Side::Ask, 1_000 + 10 * i, 9);
+			}
+			assert_ok!(Orderbook::cancel_order(RuntimeOrigin::signed(ALICE), 3));
+			assert_ok!(place(BOB, Side::Bid, 1_000, 10, TimeInForce::Ioc));
+			assert_eq!(ExpiryQueue::<Test>::get(9).into_inner(), vec![1, 2]);
+			place_until(BOB, Side::Bid, 100, 9);
+			place_until(BOB, Side::Bid, 110, 9);
+		});
+	}
+
+	/// Expired makers ahead of live ones leave the book without using up the
+	/// taker's `max_fills`.
+	#[test]
+	fn expired_makers_do_not_use_up_the_takers_fills() {
+		build_and_execute(|| {
+			place_until(ALICE, Side::Ask, 1_000, 3);
+			assert_ok!(place(DAVE, Side::Ask, 1_000, 10, TimeInForce::Gtc));
+			System::set_block_number(3);
+			assert_ok!(Orderbook::place_order(
+				RuntimeOrigin::signed(BOB),
+				MARKET,
+				Side::Bid,
+				1_000,
+				10,
+				TimeInForce::Ioc,
+				None,
+				1
+			));
+			assert_eq!(trades().len(), 1);
+			assert_eq!(tokens(BOB), TOKENS + 10);
+			assert_eq!(Orders::<Test>::iter().count(), 0);
 		});
 	}
 
@@ -497,6 +559,86 @@ mod expiry {
 				),
 				Error::<Test>::ExpiryQueueFull
 			);
+		});
+	}
+}
+
+mod fees_and_self_trade {
+	use super::*;
+
+	/// A trade worth 50 at a 0.3 % taker fee owes 0.15: the taker pays 1.
+	#[test]
+	fn a_taker_fee_rounds_up_never_to_zero() {
+		build_and_execute(|| {
+			assert_ok!(place(ALICE, Side::Ask, TICK, LOT, TimeInForce::Gtc));
+			let treasury = free(TREASURY);
+			assert_ok!(place(BOB, Side::Bid, TICK, LOT, TimeInForce::Ioc));
+			// (maker, taker, price, amount, maker fee, taker fee)
+			assert_eq!(trades(), vec![(0, 1, TICK, LOT, 0, 1)]);
+			assert_eq!(free(TREASURY), treasury + 1);
+		});
+	}
+
+	/// A 0.25 % maker fee on a bid of 1,000 at price 1: its hold rounds the fee
+	/// down once (2), each trade's own fee rounds down (0 on 250), and the bid's
+	/// owner pays exactly the sum of its trades' fees; the rest of the hold is
+	/// released with the bid's last fill.
+	#[test]
+	fn a_resting_bid_pays_each_trades_own_maker_fee() {
+		build_and_execute(|| {
+			let quarter = Permill::from_parts(2_500);
+			assert_ok!(Orderbook::create_market(
+				RuntimeOrigin::root(),
+				CLASS,
+				1,
+				1,
+				1,
+				quarter,
+				taker_fee()
+			));
+			let market = 1;
+			let order = |who, side, amount, tif| {
+				Orderbook::place_order(
+					RuntimeOrigin::signed(who),
+					market,
+					side,
+					1,
+					amount,
+					tif,
+					None,
+					MAX_FILLS,
+				)
+			};
+			assert_ok!(order(ALICE, Side::Bid, 1_000, TimeInForce::Gtc));
+			assert_eq!(Balances::balance_on_hold(&HoldReason::BidFunds.into(), &ALICE), 1_000 + 2);
+			for _ in 0..4 {
+				assert_ok!(order(BOB, Side::Ask, 250, TimeInForce::Ioc));
+			}
+			assert!(trades().iter().all(|t| t.4 == 0), "each trade's maker fee: {:?}", trades());
+			assert_eq!(Balances::balance_on_hold(&HoldReason::BidFunds.into(), &ALICE), 0);
+			assert_eq!(free(ALICE), NATIVE - 1_000);
+		});
+	}
+
+	/// An order that meets its owner's own resting order does not trade with it:
+	/// the resting order leaves the book and the new one goes on.
+	#[test]
+	fn a_self_trade_cancels_the_resting_order() {
+		build_and_execute(|| {
+			assert_ok!(place(ALICE, Side::Ask, 1_000, 10, TimeInForce::Gtc));
+			assert_ok!(place(BOB, Side::Ask, 1_010, 10, TimeInForce::Gtc));
+			assert_ok!(place(ALICE, Side::Bid, 1_010, 20, TimeInForce::Gtc));
+			assert!(book_events().contains(&Event::OrderCancelled {
+				order_id: 0,
+				market: MARKET,
+				remaining: 10,
+				reason: CancelReason::SelfTrade,
+			}));
+			// The caller's own ask was passed, BOB's filled, the rest rests.
+			// 0.1 % of 10,100 rounded down for the maker, 0.3 % rounded up for the taker.
+			assert_eq!(trades(), vec![(1, 2, 1_010, 10, 10, 31)]);
+			assert_eq!(tokens(ALICE), TOKENS + 10);
+			assert_eq!(Orders::<Test>::get(2).map(|o| o.remaining), Some(10));
 		});
 	}
 }
@@ -559,30 +701,49 @@ mod reference {
 			if tif == TimeInForce::PostOnly && !self.makers(side, price).is_empty() {
 				return false;
 			}
-			let available: u128 =
-				self.makers(side, price).iter().take(max_fills as usize).map(|o| o.remaining).sum();
+			// Fills up to `max_fills`; the caller's own orders are passed, up to
+			// `max_fills` of them too.
+			let (mut available, mut fills, mut own) = (0, 0, 0);
+			for maker in self.makers(side, price) {
+				if fills >= max_fills || available >= amount {
+					break;
+				}
+				if maker.owner == who {
+					if own >= max_fills {
+						break;
+					}
+					own += 1;
+				} else {
+					fills += 1;
+					available += maker.remaining;
+				}
+			}
 			if tif == TimeInForce::Fok && available < amount {
 				return false;
 			}
 			let mut next = self.clone();
 			let id = next.next_id;
 			next.next_id += 1;
-			let (mut remaining, mut met) = (amount, 0);
-			while remaining > 0 && met < max_fills {
+			let (mut remaining, mut fills, mut own) = (amount, 0, 0);
+			while remaining > 0 && fills < max_fills {
 				let Some(best) = next.makers(side, price).first().map(|o| o.id) else { break };
 				let i = next.orders.iter().position(|o| o.id == best).unwrap();
-				met += 1;
 				let maker = next.orders[i].clone();
+				if maker.owner == who {
+					// Never a trade with oneself: the resting order leaves.
+					if own >= max_fills {
+						break;
+					}
+					own += 1;
+					next.orders.remove(i);
+					continue;
+				}
+				fills += 1;
 				let fill = remaining.min(maker.remaining);
 				let value = maker.price * fill;
-				let taker_fee = taker_fee().mul_floor(value);
-				let maker_fee = if maker.side == Side::Ask {
-					maker_fee().mul_floor(value)
-				} else {
-					let before = bid_hold(maker.price, maker.remaining, maker_fee()).unwrap();
-					let after = bid_hold(maker.price, maker.remaining - fill, maker_fee()).unwrap();
-					before - after - value
-				};
+				// The taker's fee rounds up, the maker's down, each on its own trade.
+				let taker_fee = taker_fee().mul_ceil(value);
+				let maker_fee = maker_fee().mul_floor(value);
 				let (buyer, seller, buyer_fee, seller_fee) = match side {
 					Side::Bid => (who, maker.owner, taker_fee, maker_fee),
 					Side::Ask => (maker.owner, who, maker_fee, taker_fee),

@@ -175,6 +175,9 @@ pub enum CancelReason {
 	/// The call reached its `max_fills` while the order still crossed the book:
 	/// the rest cannot rest without crossing it.
 	MaxFillsReached,
+	/// A resting order met by an order of its own owner: trading with oneself is
+	/// never done; the older, resting order leaves the book instead.
+	SelfTrade,
 }
 
 /// Native value of `amount` at `price`, if it fits.
@@ -188,9 +191,14 @@ pub fn bid_hold(price: Price, amount: Units, maker_fee: Permill) -> Option<u128>
 	value.checked_add(maker_fee.mul_floor(value))
 }
 
-/// A fee on `value`, rounded down.
+/// A maker's fee on a trade's `value`, rounded down.
 pub fn fee_on(rate: Permill, value: u128) -> u128 {
 	rate.mul_floor(value)
+}
+
+/// A taker's fee on a trade's `value`, rounded up: never zero on a non-zero rate.
+pub fn taker_fee_on(rate: Permill, value: u128) -> u128 {
+	rate.mul_ceil(value)
 }
 
 /// The depth of one side: (price, total amount) from the best price outwards.

@@ -237,7 +237,8 @@ impl pallet_orderbook::Config for Runtime {
 	type MaxPriceLevels = ConstU32<256>;
 	type MaxFills = ConstU32<32>;
 	type MaxExpiriesPerBlock = ConstU32<64>;
-	type ExpirySweepPerBlock = ConstU32<32>;
+	type MaxOrderLifetime = ConstU32<{ 90 * DAYS }>;
+	type ExpirySweepPerBlock = ConstU32<64>;
 	type WeightInfo = pallet_orderbook::weights::SubstrateWeight<Runtime>;
 }
 
