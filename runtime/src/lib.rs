@@ -132,8 +132,12 @@ pub type UncheckedExtrinsic =
 /// The payload being signed in transactions.
 pub type SignedPayload = generic::SignedPayload<RuntimeCall, TxExtension>;
 
-/// Storage migrations run on a runtime upgrade.
-type Migrations = ();
+/// Storage migrations run on a runtime upgrade (as `frame_system`'s
+/// `SingleBlockMigrations`), before the pallets' own upgrade hooks. The layout UTC
+/// chain's genesis writes is storage version 0 of every pallet of this workspace;
+/// from now on, an upgrade that changes a stored type or a storage item raises that
+/// pallet's storage version and lists its migration here.
+pub type Migrations = ();
 
 /// Executive: dispatches calls to the pallets.
 pub type Executive = frame_executive::Executive<
@@ -142,7 +146,6 @@ pub type Executive = frame_executive::Executive<
 	frame_system::ChainContext<Runtime>,
 	Runtime,
 	AllPalletsWithSystem,
-	Migrations,
 >;
 
 #[frame_support::runtime]

@@ -52,7 +52,11 @@ pub mod pallet {
 	>;
 	pub type StringOf<T> = BoundedVec<u8, <T as Config>::StringLimit>;
 
+	/// The layout of this pallet's storage; a change to it comes with a migration.
+	const STORAGE_VERSION: StorageVersion = StorageVersion::new(0);
+
 	#[pallet::pallet]
+	#[pallet::storage_version(STORAGE_VERSION)]
 	pub struct Pallet<T>(_);
 
 	#[pallet::config]
@@ -116,6 +120,7 @@ pub mod pallet {
 	#[pallet::composite_enum]
 	pub enum HoldReason {
 		/// A provider's registration deposit.
+		#[codec(index = 0)]
 		ProviderDeposit,
 	}
 

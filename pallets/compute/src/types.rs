@@ -26,9 +26,13 @@ use utc_primitives::{AttestationId, ClassId, Units};
 	serde::Deserialize,
 )]
 pub enum ResourceKind {
+	#[codec(index = 0)]
 	Gpu,
+	#[codec(index = 1)]
 	Npu,
+	#[codec(index = 2)]
 	Qpu,
+	#[codec(index = 3)]
 	Cpu,
 }
 
@@ -49,12 +53,16 @@ pub enum ResourceKind {
 )]
 pub enum ComputeUnit {
 	/// One hour of one device.
+	#[codec(index = 0)]
 	Hour,
 	/// One second of one device.
+	#[codec(index = 1)]
 	Second,
 	/// 10^12 cycles.
+	#[codec(index = 2)]
 	TeraCycle,
 	/// One shot of a quantum circuit.
+	#[codec(index = 3)]
 	Shot,
 }
 
@@ -95,8 +103,10 @@ pub struct HardwareFloor<StringLimit: Get<u32>> {
 )]
 pub enum ClassStatus {
 	/// Attestations and mints are accepted.
+	#[codec(index = 0)]
 	Active,
 	/// No new attestations or mints; existing tokens trade and redeem as before.
+	#[codec(index = 1)]
 	Paused,
 }
 
@@ -144,7 +154,9 @@ pub struct ComputeClass<StringLimit: Get<u32>> {
 	serde::Deserialize,
 )]
 pub enum AttestorKey {
+	#[codec(index = 0)]
 	Sr25519(sr25519::Public),
+	#[codec(index = 1)]
 	Ed25519(ed25519::Public),
 }
 
@@ -177,10 +189,13 @@ impl AttestorKey {
 )]
 pub enum AttestorKind {
 	/// Verifies TEE quotes (SGX, TDX, SEV-SNP, confidential GPUs).
+	#[codec(index = 0)]
 	TeeVerifier,
 	/// An auditor who inspected the hardware.
+	#[codec(index = 1)]
 	Auditor,
 	/// The hardware's vendor.
+	#[codec(index = 2)]
 	Vendor,
 }
 

@@ -117,7 +117,11 @@ pub mod pallet {
 	/// Steps of a job's history kept: a submission, three per attempt, an end.
 	pub const MAX_HISTORY: u32 = 32;
 
+	/// The layout of this pallet's storage; a change to it comes with a migration.
+	const STORAGE_VERSION: StorageVersion = StorageVersion::new(0);
+
 	#[pallet::pallet]
+	#[pallet::storage_version(STORAGE_VERSION)]
 	pub struct Pallet<T>(_);
 
 	#[pallet::config]

@@ -40,10 +40,13 @@ pub type FailureReason = BoundedVec<u8, ConstU32<128>>;
 )]
 pub enum WorkloadKind {
 	/// A program run in the agent's sandbox.
+	#[codec(index = 0)]
 	Command,
 	/// An OCI image run by podman.
+	#[codec(index = 1)]
 	Container,
 	/// A Slurm batch script.
+	#[codec(index = 2)]
 	Batch,
 }
 
@@ -98,10 +101,13 @@ impl WorkloadKinds {
 )]
 pub enum WorkloadSpec {
 	/// `program` (an absolute path) with `args`, in the agent's sandbox.
+	#[codec(index = 0)]
 	Command { program: WorkloadText, args: WorkloadArgs, env: WorkloadEnv },
 	/// The OCI `image` with `args`, under podman.
+	#[codec(index = 1)]
 	Container { image: WorkloadText, args: WorkloadArgs, env: WorkloadEnv },
 	/// A Slurm batch script.
+	#[codec(index = 2)]
 	Batch { script: BatchScript },
 }
 
@@ -147,16 +153,22 @@ pub struct Workload {
 )]
 pub enum JobState<AccountId, BlockNumber> {
 	/// Waiting for the routing worker.
+	#[codec(index = 0)]
 	Pending,
 	/// Assigned to `provider` at block `at`; at `start_by` it is late unless started.
+	#[codec(index = 1)]
 	Assigned { provider: AccountId, at: BlockNumber, start_by: BlockNumber },
 	/// Started on `provider` at `since`; at `complete_by` it is late unless completed.
+	#[codec(index = 2)]
 	Running { provider: AccountId, since: BlockNumber, complete_by: BlockNumber },
 	/// Delivered: `usage` units settled to `provider`, the rest refunded.
+	#[codec(index = 3)]
 	Completed { provider: AccountId, usage: Units, result_hash: H256 },
 	/// Cancelled by its owner while pending: every unit minted back.
+	#[codec(index = 4)]
 	Cancelled,
 	/// No provider delivered it within the retries: every unit minted back.
+	#[codec(index = 5)]
 	Refunded,
 }
 
@@ -241,10 +253,13 @@ pub enum JobReport {
 )]
 pub enum Breach {
 	/// Not started within the start delay.
+	#[codec(index = 0)]
 	MissedStart,
 	/// Not completed within the completion time.
+	#[codec(index = 1)]
 	MissedCompletion,
 	/// The provider reported it failed.
+	#[codec(index = 2)]
 	Failed,
 }
 
@@ -378,12 +393,19 @@ pub struct JobView<AccountId, BlockNumber> {
 	Clone, PartialEq, Eq, Debug, Encode, Decode, DecodeWithMemTracking, TypeInfo, MaxEncodedLen,
 )]
 pub enum JobEvent<AccountId> {
+	#[codec(index = 0)]
 	Submitted,
+	#[codec(index = 1)]
 	Assigned(AccountId),
+	#[codec(index = 2)]
 	Started(AccountId),
+	#[codec(index = 3)]
 	Completed(AccountId),
 	/// The provider missed a deadline or failed the job.
+	#[codec(index = 4)]
 	Breached(AccountId, Breach),
+	#[codec(index = 5)]
 	Cancelled,
+	#[codec(index = 6)]
 	Refunded,
 }

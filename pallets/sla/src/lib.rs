@@ -60,7 +60,11 @@ pub mod pallet {
 	pub type SlaParametersOf<T> = SlaParameters<BlockNumberFor<T>>;
 	pub type BondViewOf<T> = BondView<BalanceOf<T>, BlockNumberFor<T>>;
 
+	/// The layout of this pallet's storage; a change to it comes with a migration.
+	const STORAGE_VERSION: StorageVersion = StorageVersion::new(0);
+
 	#[pallet::pallet]
+	#[pallet::storage_version(STORAGE_VERSION)]
 	pub struct Pallet<T>(_);
 
 	#[pallet::config]
@@ -122,6 +126,7 @@ pub mod pallet {
 	#[pallet::composite_enum]
 	pub enum HoldReason {
 		/// A provider's bond, active or unbonding.
+		#[codec(index = 0)]
 		Bond,
 	}
 

@@ -39,16 +39,21 @@ pub type RegionCode = BoundedVec<u8, MaxRegionCode>;
 pub enum ModuleKind {
 	/// Heartbeats answered at least `min_per_mille` of the time over `window` blocks;
 	/// measured in per-mille.
+	#[codec(index = 0)]
 	Uptime { min_per_mille: u16, window: u32 },
 	/// A job starts at most `max_blocks` after it is assigned; measured in blocks.
+	#[codec(index = 1)]
 	StartLatency { max_blocks: u32 },
 	/// A job completes within `max_blocks_per_unit` blocks per unit (of the class's
 	/// whole unit); measured in blocks per unit.
+	#[codec(index = 2)]
 	CompletionTime { max_blocks_per_unit: u32 },
 	/// The hardware delivers at least `min_score` on the class's performance
 	/// benchmark; measured as that score.
+	#[codec(index = 3)]
 	Throughput { min_score: u32 },
 	/// Jobs run in region `code`; any evidence of running elsewhere breaks it whole.
+	#[codec(index = 4)]
 	Region { code: RegionCode },
 }
 
@@ -152,8 +157,10 @@ impl PenaltySchedule<u128> {
 )]
 pub enum ModuleStatus {
 	/// Providers may subscribe.
+	#[codec(index = 0)]
 	Active,
 	/// No new subscriptions; subscribers may leave even while they owe compute.
+	#[codec(index = 1)]
 	Retired,
 }
 
