@@ -10,13 +10,20 @@ use utc_primitives::{ClassId, Units};
 
 /// A class no genesis uses, so the benchmarks own its asset.
 const CLASS: ClassId = 9_999;
-const TICK: Price = 1_000;
+/// Large enough that every benchmark order (10 units at 100 ticks or more) is
+/// worth more than the UTC runtime's `MinOrderValue` (0.01 UNIT).
+const TICK: Price = 1_000_000_000;
 
 fn market<T: Config>() -> MarketId {
 	let asset = T::AssetId::from(CLASS);
 	if !<T::Assets as fungibles::Inspect<_>>::asset_exists(asset) {
-		<T::Assets as fungibles::Create<_>>::create(asset, Pallet::<T>::escrow_account(), false, 1)
-			.expect("benchmark asset");
+		<T::Assets as fungibles::Create<_>>::create(
+			asset,
+			Pallet::<T>::escrow_account(CLASS),
+			false,
+			1,
+		)
+		.expect("benchmark asset");
 	}
 	Pallet::<T>::do_create_market(
 		CLASS,
@@ -76,8 +83,13 @@ mod benchmarks {
 	#[benchmark]
 	fn create_market() {
 		let asset = T::AssetId::from(CLASS);
-		<T::Assets as fungibles::Create<_>>::create(asset, Pallet::<T>::escrow_account(), false, 1)
-			.expect("benchmark asset");
+		<T::Assets as fungibles::Create<_>>::create(
+			asset,
+			Pallet::<T>::escrow_account(CLASS),
+			false,
+			1,
+		)
+		.expect("benchmark asset");
 		let market = NextMarketId::<T>::get();
 		#[extrinsic_call]
 		_(
@@ -110,9 +122,12 @@ mod benchmarks {
 		fill_bid_levels::<T>(market, T::MaxPriceLevels::get().saturating_sub(1), top);
 		let who = trader::<T>("maker", 0);
 		let expires_at = frame_system::Pallet::<T>::block_number().saturating_add(100u32.into());
-		// The caller's other orders share one price, so the index keeps its room.
-		for _ in 1..T::MaxOpenOrders::get() {
-			place::<T>(&who, market, Side::Bid, top.saturating_sub(TICK), 10, None);
+		// The caller's other orders join the levels already there, so the index
+		// keeps its room.
+		let below = T::MaxPriceLevels::get().saturating_sub(1).max(1);
+		for j in 1..T::MaxOpenOrders::get() {
+			let price = top.saturating_sub(TICK * (1 + (j % below) as u128));
+			place::<T>(&who, market, Side::Bid, price, 10, None);
 		}
 		ExpiryQueue::<T>::mutate(expires_at, |queue| {
 			for id in 0..T::MaxExpiriesPerBlock::get().saturating_sub(1) {
@@ -158,6 +173,35 @@ mod benchmarks {
 			f,
 		);
 		assert!(Pallet::<T>::best_price(market, Side::Ask).is_none());
+	}
+
+	/// Rests a new best bid on a side full of prices: the worst level, `n` orders
+	/// of distinct traders, leaves the book. A placement that evicts pays this
+	/// instead of `place_order_rest`.
+	#[benchmark]
+	fn place_order_evict(n: Linear<1, { T::MaxOrdersPerLevel::get() }>) {
+		let market = market::<T>();
+		let top = TICK * 1_000_000;
+		let levels = T::MaxPriceLevels::get();
+		fill_bid_levels::<T>(market, levels.saturating_sub(1), top);
+		let worst = top.saturating_sub(TICK * levels as u128);
+		for i in 0..n {
+			place::<T>(&trader::<T>("evicted", i), market, Side::Bid, worst, 10, None);
+		}
+		let who = trader::<T>("maker", 0);
+		#[extrinsic_call]
+		place_order(
+			RawOrigin::Signed(who),
+			market,
+			Side::Bid,
+			top,
+			10,
+			TimeInForce::Gtc,
+			None,
+			T::MaxFills::get(),
+		);
+		assert!(!Levels::<T>::contains_key((market, Side::Bid, worst)));
+		assert_eq!(Pallet::<T>::best_price(market, Side::Bid), Some(top));
 	}
 
 	/// Cancels the only order at a price, in a full price index.

@@ -15,15 +15,20 @@ use frame_support::{
 };
 use frame_system::pallet_prelude::BlockNumberFor;
 use sp_runtime::{
-	traits::{AccountIdConversion, Saturating, Zero},
+	traits::{BlakeTwo256, Hash as _, Saturating, TrailingZeroInput, Zero},
 	Permill,
 };
 use utc_primitives::{ClassId, Units};
 
 impl<T: Config> Pallet<T> {
-	/// The escrow account of resting asks.
-	pub fn escrow_account() -> T::AccountId {
-		T::PalletId::get().into_account_truncating()
+	/// The escrow account of resting asks of `class`: one a class, so that each
+	/// holds a single asset and never runs out of consumer references. Derived
+	/// from a hash of the pallet's id and the class, so it is distinct for every
+	/// class whatever the account type's size.
+	pub fn escrow_account(class: ClassId) -> T::AccountId {
+		let seed = BlakeTwo256::hash_of(&(T::PalletId::get(), b"escrow", class));
+		T::AccountId::decode(&mut TrailingZeroInput::new(seed.as_ref()))
+			.expect("infinite input: decoding an account id cannot fail")
 	}
 
 	fn now() -> BlockNumberFor<T> {
@@ -51,9 +56,9 @@ impl<T: Config> Pallet<T> {
 		);
 		let market = NextMarketId::<T>::get();
 		NextMarketId::<T>::put(market.checked_add(1).ok_or(Error::<T>::Overflow)?);
-		// The escrow account holds asks' tokens, which are not sufficient assets:
-		// it must exist. It is the pallet's own, so it lives without funds.
-		let escrow = Self::escrow_account();
+		// The class's escrow account holds asks' tokens, which are not sufficient
+		// assets: it must exist. It is the pallet's own, so it lives without funds.
+		let escrow = Self::escrow_account(base);
 		if !frame_system::Pallet::<T>::account_exists(&escrow) {
 			frame_system::Pallet::<T>::inc_providers(&escrow);
 		}
@@ -129,8 +134,9 @@ impl<T: Config> Pallet<T> {
 		)
 	}
 
-	/// Places an order; returns how many resting orders it met (fills, and expired
-	/// or own makers taken off the book), which bounds its weight.
+	/// Places an order; returns how many resting orders it met (fills, and stale
+	/// makers taken off the book) and how many its rest evicted, which bound its
+	/// weight.
 	pub(crate) fn do_place_order(
 		who: T::AccountId,
 		market_id: MarketId,
@@ -140,13 +146,17 @@ impl<T: Config> Pallet<T> {
 		time_in_force: TimeInForce,
 		expires_at: Option<BlockNumberFor<T>>,
 		max_fills: u32,
-	) -> Result<u32, DispatchError> {
+	) -> Result<(u32, u32), DispatchError> {
 		let market = Markets::<T>::get(market_id).ok_or(Error::<T>::UnknownMarket)?;
 		ensure!(market.status == MarketStatus::Active, Error::<T>::MarketHalted);
 		ensure!(!amount.is_zero() && !price.is_zero(), Error::<T>::ZeroAmount);
 		ensure!(price.is_multiple_of(market.tick_size), Error::<T>::PriceOffTick);
 		ensure!(amount.is_multiple_of(market.lot_size), Error::<T>::AmountOffLot);
 		ensure!(amount >= market.min_order, Error::<T>::BelowMinimum);
+		ensure!(
+			value_of(price, amount).is_none_or(|value| value >= T::MinOrderValue::get()),
+			Error::<T>::BelowMinimumValue
+		);
 		let rests = matches!(time_in_force, TimeInForce::Gtc | TimeInForce::PostOnly);
 		let now = Self::now();
 		if let Some(at) = expires_at {
@@ -185,7 +195,8 @@ impl<T: Config> Pallet<T> {
 			}
 		}
 		if time_in_force == TimeInForce::Fok {
-			let available = Self::fillable(&who, market_id, side, price, amount, max_fills, now);
+			let available =
+				Self::fillable(&who, &market, market_id, side, price, amount, max_fills, now);
 			ensure!(available >= amount, Error::<T>::FillOrKillUnfilled);
 		}
 
@@ -214,33 +225,24 @@ impl<T: Config> Pallet<T> {
 				Levels::<T>::get((market_id, opposite, best)).ok_or(Error::<T>::UnknownOrder)?;
 			let maker_id = level.head;
 			let mut maker = Orders::<T>::get(maker_id).ok_or(Error::<T>::UnknownOrder)?;
-			let expired = maker.expires_at.is_some_and(|at| at <= now);
-			if expired || maker.owner == who {
+			let fill = remaining.min(maker.remaining);
+			if let Some(stale_as) = Self::stale(&market, &maker, &who, fill, now) {
 				if stale >= max_fills {
 					break;
 				}
 				stale.saturating_inc();
-				// Due makers are refused at match time, and nobody trades with
-				// itself: the resting order leaves the book, holding nothing more.
+				// The resting order leaves the book, holding nothing more.
 				Self::remove_order(maker_id, &maker, &market)?;
-				Self::deposit_event(if expired {
-					Event::OrderExpired {
-						order_id: maker_id,
-						market: market_id,
-						remaining: maker.remaining,
-					}
-				} else {
-					Event::OrderCancelled {
-						order_id: maker_id,
-						market: market_id,
-						remaining: maker.remaining,
-						reason: CancelReason::SelfTrade,
+				let (order_id, remaining) = (maker_id, maker.remaining);
+				Self::deposit_event(match stale_as {
+					None => Event::OrderExpired { order_id, market: market_id, remaining },
+					Some(reason) => {
+						Event::OrderCancelled { order_id, market: market_id, remaining, reason }
 					}
 				});
 				continue;
 			}
 			fills.saturating_inc();
-			let fill = remaining.min(maker.remaining);
 			Self::execute_fill(
 				&market, market_id, order_id, &who, side, maker_id, &mut maker, fill,
 			)?;
@@ -250,10 +252,11 @@ impl<T: Config> Pallet<T> {
 		let met = fills.saturating_add(stale);
 		if remaining.is_zero() {
 			Self::deposit_event(Event::OrderFilled { order_id, market: market_id });
-			return Ok(met);
+			return Ok((met, 0));
 		}
+		let mut evicted = 0;
 		if rests && !Self::crosses_book(market_id, side, price) {
-			Self::rest_order(
+			evicted = Self::rest_order(
 				order_id, &who, market_id, &market, side, price, remaining, expires_at,
 			)?;
 		} else {
@@ -266,14 +269,16 @@ impl<T: Config> Pallet<T> {
 				reason,
 			});
 		}
-		Ok(met)
+		Ok((met, evicted))
 	}
 
 	/// How much of `amount` `who` could trade now against the other side, with
 	/// at most `max_fills` fills and `max_fills` stale makers (expired, or its
 	/// own) passed on the way, as the matching loop would.
+	#[allow(clippy::too_many_arguments)]
 	fn fillable(
 		who: &T::AccountId,
+		market_info: &Market,
 		market: MarketId,
 		side: Side,
 		limit: Price,
@@ -295,7 +300,8 @@ impl<T: Config> Pallet<T> {
 					return available;
 				}
 				let Some(order) = Orders::<T>::get(id) else { break };
-				if order.expires_at.is_some_and(|at| at <= now) || order.owner == *who {
+				let fill = amount.saturating_sub(available).min(order.remaining);
+				if Self::stale(market_info, &order, who, fill, now).is_some() {
 					if stale >= max_fills {
 						return available;
 					}
@@ -308,6 +314,36 @@ impl<T: Config> Pallet<T> {
 			}
 		}
 		available
+	}
+
+	/// Whether the resting `maker`, met by an order of `who` that would trade
+	/// `fill` with it, leaves the book instead: `Some(None)` when it is due,
+	/// `Some(Some(reason))` when `who` owns it (nobody trades with itself) or it
+	/// is a bid whose owner cannot receive the tokens (no consumer reference left
+	/// for a new asset, say: it would revert every taker who reaches it). An
+	/// ask's owner receives native funds into an account its deposit keeps alive.
+	fn stale(
+		market: &Market,
+		maker: &OrderOf<T>,
+		who: &T::AccountId,
+		fill: Units,
+		now: BlockNumberFor<T>,
+	) -> Option<Option<CancelReason>> {
+		use frame_support::traits::tokens::{DepositConsequence, Provenance};
+		if maker.expires_at.is_some_and(|at| at <= now) {
+			return Some(None);
+		}
+		if maker.owner == *who {
+			return Some(Some(CancelReason::SelfTrade));
+		}
+		let receives = maker.side == Side::Ask
+			|| <T::Assets as fungibles::Inspect<_>>::can_deposit(
+				T::AssetId::from(market.base),
+				&maker.owner,
+				fill,
+				Provenance::Extant,
+			) == DepositConsequence::Success;
+		(!receives).then_some(Some(CancelReason::MakerCannotReceive))
 	}
 
 	/// Trades `amount` between the arriving order and the resting `maker` at the
@@ -323,7 +359,7 @@ impl<T: Config> Pallet<T> {
 		amount: Units,
 	) -> DispatchResult {
 		let asset = T::AssetId::from(market.base);
-		let escrow = Self::escrow_account();
+		let escrow = Self::escrow_account(market.base);
 		let fees_to = T::FeeDestination::get();
 		let price = maker.price;
 		let value = value_of(price, amount).ok_or(Error::<T>::Overflow)?;
@@ -412,7 +448,9 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// Puts the rest of an order on the book: holds its funds and deposit, joins
-	/// the tail of its price level.
+	/// the tail of its price level; on a side full of prices, a better price
+	/// evicts the worst level. Returns how many orders it evicted.
+	#[allow(clippy::too_many_arguments)]
 	fn rest_order(
 		order_id: OrderId,
 		who: &T::AccountId,
@@ -422,7 +460,7 @@ impl<T: Config> Pallet<T> {
 		price: Price,
 		remaining: Units,
 		expires_at: Option<BlockNumberFor<T>>,
-	) -> DispatchResult {
+	) -> Result<u32, DispatchError> {
 		AccountOrders::<T>::try_mutate(who, |orders| orders.try_push(order_id))
 			.map_err(|_| Error::<T>::TooManyOpenOrders)?;
 		if let Some(at) = expires_at {
@@ -441,7 +479,7 @@ impl<T: Config> Pallet<T> {
 				T::Assets::transfer(
 					T::AssetId::from(market.base),
 					who,
-					&Self::escrow_account(),
+					&Self::escrow_account(market.base),
 					remaining,
 					Preservation::Expendable,
 				)?;
@@ -452,8 +490,10 @@ impl<T: Config> Pallet<T> {
 			.map_err(|_| Error::<T>::InsufficientBalance)?;
 
 		let key = (market_id, side, price);
+		let mut evicted = 0;
 		let prev = match Levels::<T>::get(key) {
 			Some(mut level) => {
+				ensure!(level.orders < T::MaxOrdersPerLevel::get(), Error::<T>::LevelFull);
 				let tail = level.tail;
 				Orders::<T>::try_mutate(tail, |maybe| {
 					let order = maybe.as_mut().ok_or(Error::<T>::UnknownOrder)?;
@@ -467,6 +507,16 @@ impl<T: Config> Pallet<T> {
 				Some(tail)
 			}
 			None => {
+				let prices = Prices::<T>::get(market_id, side);
+				let worst = match side {
+					Side::Bid => prices.first(),
+					Side::Ask => prices.last(),
+				};
+				if let Some(worst) = worst.copied().filter(|_| prices.is_full()) {
+					// A better price always rests: the worst level leaves the book.
+					ensure!(side.better(price, worst), Error::<T>::TooManyPriceLevels);
+					evicted = Self::evict_level(market_id, market, side, worst)?;
+				}
 				Prices::<T>::try_mutate(market_id, side, |prices| {
 					let at = prices.binary_search(&price).unwrap_or_else(|at| at);
 					prices.try_insert(at, price)
@@ -500,7 +550,33 @@ impl<T: Config> Pallet<T> {
 			price,
 			remaining,
 		});
-		Ok(())
+		Ok(evicted)
+	}
+
+	/// Takes every order at `price` off one side of a market, each returned in
+	/// full to its owner; returns how many (at most `MaxOrdersPerLevel`).
+	fn evict_level(
+		market_id: MarketId,
+		market: &Market,
+		side: Side,
+		price: Price,
+	) -> Result<u32, DispatchError> {
+		let Some(level) = Levels::<T>::get((market_id, side, price)) else { return Ok(0) };
+		let mut cursor = Some(level.head);
+		let mut evicted = 0u32;
+		while let Some(id) = cursor {
+			let order = Orders::<T>::get(id).ok_or(Error::<T>::UnknownOrder)?;
+			cursor = order.next;
+			Self::remove_order(id, &order, market)?;
+			Self::deposit_event(Event::OrderCancelled {
+				order_id: id,
+				market: market_id,
+				remaining: order.remaining,
+				reason: CancelReason::Evicted,
+			});
+			evicted.saturating_inc();
+		}
+		Ok(evicted)
 	}
 
 	/// Takes a resting order off the book and returns what it holds to its owner.
@@ -559,7 +635,7 @@ impl<T: Config> Pallet<T> {
 			Side::Ask if !order.held.is_zero() => {
 				T::Assets::transfer(
 					T::AssetId::from(market.base),
-					&Self::escrow_account(),
+					&Self::escrow_account(market.base),
 					&order.owner,
 					order.held,
 					Preservation::Expendable,
@@ -765,11 +841,10 @@ impl<T: Config> Pallet<T> {
 				"deposit hold differs from the resting orders"
 			);
 		}
-		let escrow = Self::escrow_account();
 		for (market_id, market) in Markets::<T>::iter() {
 			let held = <T::Assets as fungibles::Inspect<_>>::balance(
 				T::AssetId::from(market.base),
-				&escrow,
+				&Self::escrow_account(market.base),
 			);
 			ensure!(
 				held == escrowed.get(&market.base).copied().unwrap_or_default(),

@@ -33,7 +33,11 @@ pub mod pallet {
 
 	pub type OrderOf<T> = Order<<T as frame_system::Config>::AccountId, BlockNumberFor<T>>;
 
+	/// The layout of this pallet's storage; UTC chain's genesis is version 0.
+	const STORAGE_VERSION: StorageVersion = StorageVersion::new(0);
+
 	#[pallet::pallet]
+	#[pallet::storage_version(STORAGE_VERSION)]
 	pub struct Pallet<T>(_);
 
 	#[pallet::config]
@@ -71,9 +75,20 @@ pub mod pallet {
 		#[pallet::constant]
 		type MaxOpenOrders: Get<u32>;
 
-		/// Distinct prices per side of a market.
+		/// Distinct prices per side of a market. When a side is full, a better
+		/// price still rests: the worst level leaves the book.
 		#[pallet::constant]
 		type MaxPriceLevels: Get<u32>;
+
+		/// Orders resting at one price of one side, at most: what an eviction of
+		/// the worst level costs at most.
+		#[pallet::constant]
+		type MaxOrdersPerLevel: Get<u32>;
+
+		/// The least native value (price × amount) an order may have: dust orders
+		/// cost at least this much each.
+		#[pallet::constant]
+		type MinOrderValue: Get<u128>;
 
 		/// The most fills one call may make; a call's `max_fills` is capped at it.
 		#[pallet::constant]
@@ -100,8 +115,10 @@ pub mod pallet {
 	#[pallet::composite_enum]
 	pub enum HoldReason {
 		/// What a resting bid may pay: its value and maker fee.
+		#[codec(index = 0)]
 		BidFunds,
 		/// The storage deposit of a resting order.
+		#[codec(index = 1)]
 		OrderDeposit,
 	}
 
@@ -264,8 +281,13 @@ pub mod pallet {
 		ExpiryNotResting,
 		/// The account has `MaxOpenOrders` resting orders.
 		TooManyOpenOrders,
-		/// The side of the book has `MaxPriceLevels` prices already.
+		/// The side of the book has `MaxPriceLevels` prices already, every one of
+		/// them better than this one.
 		TooManyPriceLevels,
+		/// `MaxOrdersPerLevel` orders rest at this price already: rest one tick away.
+		LevelFull,
+		/// The order's value (price × amount) is below `MinOrderValue`.
+		BelowMinimumValue,
 		/// `MaxExpiriesPerBlock` orders expire at that block already.
 		ExpiryQueueFull,
 		/// `max_fills` is zero for an order that must trade.
@@ -339,7 +361,10 @@ pub mod pallet {
 		#[pallet::weight(T::WeightInfo::place_order_fill(
 			(*max_fills).min(T::MaxFills::get()).saturating_mul(2)
 		)
-		.saturating_add(T::WeightInfo::place_order_rest()))]
+		.saturating_add(
+			T::WeightInfo::place_order_evict(T::MaxOrdersPerLevel::get())
+				.max(T::WeightInfo::place_order_rest())
+		))]
 		pub fn place_order(
 			origin: OriginFor<T>,
 			market: MarketId,
@@ -351,7 +376,7 @@ pub mod pallet {
 			max_fills: u32,
 		) -> DispatchResultWithPostInfo {
 			let who = ensure_signed(origin)?;
-			let fills = Self::do_place_order(
+			let (met, evicted) = Self::do_place_order(
 				who,
 				market,
 				side,
@@ -361,12 +386,12 @@ pub mod pallet {
 				expires_at,
 				max_fills,
 			)?;
-			// Refund the orders the call did not meet.
-			Ok(Some(
-				T::WeightInfo::place_order_fill(fills)
-					.saturating_add(T::WeightInfo::place_order_rest()),
-			)
-			.into())
+			// Refund the orders the call did not meet or evict.
+			let rest = match evicted {
+				0 => T::WeightInfo::place_order_rest(),
+				n => T::WeightInfo::place_order_evict(n),
+			};
+			Ok(Some(T::WeightInfo::place_order_fill(met).saturating_add(rest)).into())
 		}
 
 		/// Cancels one of the caller's resting orders, releasing what it holds.

@@ -73,6 +73,10 @@ pub const TREASURY: AccountId = 99;
 pub const ORDER_DEPOSIT: Balance = 10;
 pub const MAX_OPEN_ORDERS: u32 = 8;
 pub const MAX_PRICE_LEVELS: u32 = 6;
+pub const MAX_ORDERS_PER_LEVEL: u32 = 4;
+/// Below the smallest order of market 0 (one tick × one lot = 50): only market
+/// 1's finer grid reaches it.
+pub const MIN_ORDER_VALUE: u128 = 50;
 pub const MAX_FILLS: u32 = 5;
 pub const MAX_EXPIRIES: u32 = 4;
 pub const SWEEP_PER_BLOCK: u32 = 4;
@@ -94,6 +98,8 @@ impl pallet_orderbook::Config for Test {
 	type OrderDeposit = ConstU128<ORDER_DEPOSIT>;
 	type MaxOpenOrders = ConstU32<MAX_OPEN_ORDERS>;
 	type MaxPriceLevels = ConstU32<MAX_PRICE_LEVELS>;
+	type MaxOrdersPerLevel = ConstU32<MAX_ORDERS_PER_LEVEL>;
+	type MinOrderValue = ConstU128<MIN_ORDER_VALUE>;
 	type MaxFills = ConstU32<MAX_FILLS>;
 	type MaxExpiriesPerBlock = ConstU32<MAX_EXPIRIES>;
 	type MaxOrderLifetime = ConstU64<MAX_LIFETIME>;

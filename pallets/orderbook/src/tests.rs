@@ -193,6 +193,7 @@ mod refusals {
 			for i in 0..MAX_PRICE_LEVELS as u128 {
 				assert_ok!(place(ALICE, Side::Ask, 1_000 + 10 * i, 5, TimeInForce::Gtc));
 			}
+			// A worse price than every resting one has no room.
 			assert_noop!(
 				place(BOB, Side::Ask, 2_000, 5, TimeInForce::Gtc),
 				Error::<Test>::TooManyPriceLevels
@@ -203,6 +204,12 @@ mod refusals {
 			assert_noop!(
 				place(ALICE, Side::Ask, 1_000, 5, TimeInForce::Gtc),
 				Error::<Test>::TooManyOpenOrders
+			);
+			// A level takes MAX_ORDERS_PER_LEVEL orders.
+			assert_ok!(place(BOB, Side::Ask, 1_000, 5, TimeInForce::Gtc));
+			assert_noop!(
+				place(CHARLIE, Side::Ask, 1_000, 5, TimeInForce::Gtc),
+				Error::<Test>::LevelFull
 			);
 		});
 	}
@@ -275,19 +282,13 @@ mod matching {
 				]
 			);
 			assert_eq!(tokens(CHARLIE), TOKENS + 80);
-			assert_eq!(
-				free(CHARLIE),
-				charlie0 - v1 - v2 - taker(v1) - taker(v2)
-			);
+			assert_eq!(free(CHARLIE), charlie0 - v1 - v2 - taker(v1) - taker(v2));
 			// Alice's order is gone: her deposit is back too.
 			assert_eq!(free(ALICE), alice0 + v1 - fee(maker_fee(), v1) + ORDER_DEPOSIT);
 			assert_eq!(free(BOB), bob0 + v2 - fee(maker_fee(), v2));
 			assert_eq!(
 				free(TREASURY),
-				1 + fee(maker_fee(), v1)
-					+ taker(v1)
-					+ fee(maker_fee(), v2)
-					+ taker(v2)
+				1 + fee(maker_fee(), v1) + taker(v1) + fee(maker_fee(), v2) + taker(v2)
 			);
 			assert_eq!(Orders::<Test>::get(1).unwrap().remaining, 20);
 			assert!(book_events().contains(&Event::OrderFilled { order_id: 2, market: MARKET }));
@@ -643,6 +644,141 @@ mod fees_and_self_trade {
 	}
 }
 
+mod price_levels {
+	use super::*;
+
+	/// A side full of prices cannot be jammed: a better price rests, and the
+	/// worst level leaves the book with everything its orders held returned.
+	#[test]
+	fn a_better_price_always_rests_evicting_the_worst_level() {
+		build_and_execute(|| {
+			// Bids at 100, 110, ..., 150 fill the side; 100 holds two orders.
+			for i in 0..MAX_PRICE_LEVELS as u128 {
+				assert_ok!(place(ALICE, Side::Bid, 100 + 10 * i, 5, TimeInForce::Gtc));
+			}
+			assert_ok!(place(BOB, Side::Bid, 100, 5, TimeInForce::Gtc));
+			assert_noop!(
+				place(CHARLIE, Side::Bid, 90, 5, TimeInForce::Gtc),
+				Error::<Test>::TooManyPriceLevels
+			);
+			let bob0 = free(BOB);
+			assert_ok!(place(CHARLIE, Side::Bid, 160, 5, TimeInForce::Gtc));
+			assert_eq!(Orderbook::best_price(MARKET, Side::Bid), Some(160));
+			assert!(!Prices::<Test>::get(MARKET, Side::Bid).contains(&100));
+			let evicted: Vec<_> = book_events()
+				.into_iter()
+				.filter_map(|e| match e {
+					Event::OrderCancelled { order_id, reason: CancelReason::Evicted, .. } => {
+						Some(order_id)
+					}
+					_ => None,
+				})
+				.collect();
+			assert_eq!(evicted, vec![0, 6]);
+			// BOB's bid returned its value, fee and deposit.
+			assert_eq!(free(BOB), bob0 + 500 + ORDER_DEPOSIT);
+			assert_eq!(Balances::balance_on_hold(&HoldReason::BidFunds.into(), &BOB), 0);
+		});
+	}
+
+	/// An order worth less than `MinOrderValue` is refused: dust cannot fill the
+	/// price index cheaply.
+	#[test]
+	fn an_order_below_the_minimum_value_is_refused() {
+		build_and_execute(|| {
+			assert_ok!(Orderbook::create_market(
+				RuntimeOrigin::root(),
+				CLASS,
+				1,
+				1,
+				1,
+				maker_fee(),
+				taker_fee()
+			));
+			let order = |amount| {
+				Orderbook::place_order(
+					RuntimeOrigin::signed(ALICE),
+					1,
+					Side::Bid,
+					1,
+					amount,
+					TimeInForce::Gtc,
+					None,
+					1,
+				)
+			};
+			assert_noop!(order(MIN_ORDER_VALUE - 1), Error::<Test>::BelowMinimumValue);
+			assert_ok!(order(MIN_ORDER_VALUE));
+		});
+	}
+}
+
+mod custody {
+	use super::*;
+	use frame_support::traits::fungibles::Mutate as _;
+
+	/// Asks of more classes than an account has consumer references rest at
+	/// once: each class's escrow account holds its own asset only.
+	#[test]
+	fn asks_of_many_classes_rest_at_once() {
+		build_and_execute(|| {
+			for class in 1..=20u32 {
+				assert_ok!(Assets::force_create(RuntimeOrigin::root(), class, TREASURY, false, 1));
+				let seller = 1_000 + class as AccountId;
+				Balances::make_free_balance_be(&seller, NATIVE);
+				assert_ok!(Assets::mint_into(class, &seller, 100));
+				let market = NextMarketId::<Test>::get();
+				assert_ok!(Orderbook::create_market(
+					RuntimeOrigin::root(),
+					class,
+					TICK,
+					LOT,
+					LOT,
+					maker_fee(),
+					taker_fee()
+				));
+				assert_ok!(Orderbook::place_order(
+					RuntimeOrigin::signed(seller),
+					market,
+					Side::Ask,
+					1_000,
+					10,
+					TimeInForce::Gtc,
+					None,
+					1
+				));
+			}
+			assert_eq!(Assets::balance(7, Orderbook::escrow_account(7)), 10);
+			assert_eq!(Assets::balance(7, Orderbook::escrow_account(8)), 0);
+		});
+	}
+
+	/// A resting bid whose owner cannot receive the tokens leaves the book with
+	/// everything it held; the seller's order goes on to the next bid.
+	#[test]
+	fn a_bid_that_cannot_receive_leaves_the_book_not_the_seller() {
+		build_and_execute(|| {
+			let eve: AccountId = 50;
+			Balances::make_free_balance_be(&eve, NATIVE);
+			assert_ok!(place(eve, Side::Bid, 1_000, 10, TimeInForce::Gtc));
+			assert_ok!(place(BOB, Side::Bid, 990, 10, TimeInForce::Gtc));
+			// Eve's account has no consumer reference left for a new asset.
+			while frame_system::Pallet::<Test>::inc_consumers(&eve).is_ok() {}
+			assert_ok!(place(ALICE, Side::Ask, 990, 10, TimeInForce::Ioc));
+			assert!(book_events().contains(&Event::OrderCancelled {
+				order_id: 0,
+				market: MARKET,
+				remaining: 10,
+				reason: CancelReason::MakerCannotReceive,
+			}));
+			assert_eq!(trades().iter().map(|t| t.0).collect::<Vec<_>>(), vec![1]);
+			assert_eq!(Balances::balance_on_hold(&HoldReason::BidFunds.into(), &eve), 0);
+			assert_eq!(free(eve), NATIVE);
+			assert_eq!(tokens(BOB), TOKENS + 10);
+		});
+	}
+}
+
 /// A plain matcher: resting orders in a list, scanned in full for the best price
 /// and then the oldest; balances as totals (free + held + escrowed).
 mod reference {
@@ -768,10 +904,18 @@ mod reference {
 					next.orders.iter().filter(|o| o.side == side).map(|o| o.price).collect();
 				prices.sort();
 				prices.dedup();
-				if open >= MAX_OPEN_ORDERS
-					|| (!prices.contains(&price) && prices.len() as u32 >= MAX_PRICE_LEVELS)
-				{
+				let at_price =
+					next.orders.iter().filter(|o| o.side == side && o.price == price).count();
+				if open >= MAX_OPEN_ORDERS || at_price as u32 >= MAX_ORDERS_PER_LEVEL {
 					return false;
+				}
+				if !prices.contains(&price) && prices.len() as u32 >= MAX_PRICE_LEVELS {
+					// A better price evicts the worst level; a worse one is refused.
+					let worst = if side == Side::Bid { prices[0] } else { *prices.last().unwrap() };
+					if !side.better(price, worst) {
+						return false;
+					}
+					next.orders.retain(|o| !(o.side == side && o.price == worst));
 				}
 				next.orders.push(RefOrder { id, owner: who, side, price, remaining });
 			}

@@ -27,8 +27,10 @@ pub type Price = u128;
 )]
 pub enum Side {
 	/// Buys the base token, pays the native token.
+	#[codec(index = 0)]
 	Bid,
 	/// Sells the base token for the native token.
+	#[codec(index = 1)]
 	Ask,
 }
 
@@ -37,6 +39,15 @@ impl Side {
 		match self {
 			Side::Bid => Side::Ask,
 			Side::Ask => Side::Bid,
+		}
+	}
+
+	/// Whether, on this side, price `a` is strictly better than price `b` (higher
+	/// for a bid, lower for an ask).
+	pub fn better(self, a: Price, b: Price) -> bool {
+		match self {
+			Side::Bid => a > b,
+			Side::Ask => a < b,
 		}
 	}
 
@@ -87,8 +98,10 @@ pub enum TimeInForce {
 	MaxEncodedLen,
 )]
 pub enum MarketStatus {
+	#[codec(index = 0)]
 	Active,
 	/// No new orders; resting orders may be cancelled.
+	#[codec(index = 1)]
 	Halted,
 }
 
@@ -178,6 +191,13 @@ pub enum CancelReason {
 	/// A resting order met by an order of its own owner: trading with oneself is
 	/// never done; the older, resting order leaves the book instead.
 	SelfTrade,
+	/// A resting bid whose owner cannot receive the tokens it bought (its account
+	/// has no consumer reference left for a new asset, say): it leaves the book
+	/// rather than make the taker's order fail.
+	MakerCannotReceive,
+	/// Its side held `MaxPriceLevels` prices and a better price came to rest: the
+	/// worst price level left the book, each of its orders returned in full.
+	Evicted,
 }
 
 /// Native value of `amount` at `price`, if it fits.

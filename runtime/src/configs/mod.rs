@@ -79,6 +79,7 @@ impl frame_system::Config for Runtime {
 	type AccountData = pallet_balances::AccountData<Balance>;
 	type SS58Prefix = SS58Prefix;
 	type MaxConsumers = ConstU32<16>;
+	type SingleBlockMigrations = super::Migrations;
 }
 
 impl pallet_aura::Config for Runtime {
@@ -235,6 +236,8 @@ impl pallet_orderbook::Config for Runtime {
 	type OrderDeposit = ConstU128<{ 100 * MILLI_UNIT }>;
 	type MaxOpenOrders = ConstU32<64>;
 	type MaxPriceLevels = ConstU32<256>;
+	type MaxOrdersPerLevel = ConstU32<32>;
+	type MinOrderValue = ConstU128<{ 10 * MILLI_UNIT }>;
 	type MaxFills = ConstU32<32>;
 	type MaxExpiriesPerBlock = ConstU32<64>;
 	type MaxOrderLifetime = ConstU32<{ 90 * DAYS }>;
