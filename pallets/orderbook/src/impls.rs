@@ -20,6 +20,16 @@ use sp_runtime::{
 };
 use utc_primitives::{ClassId, Units};
 
+/// Why a resting order met by a taker leaves the book instead of trading.
+enum Stale {
+	/// Its expiry has come.
+	Expired,
+	/// The taker owns it (nobody trades with itself), or it is a bid whose owner
+	/// cannot receive the tokens (no consumer reference left for a new asset,
+	/// say: it would revert every taker who reaches it).
+	Cancelled(CancelReason),
+}
+
 impl<T: Config> Pallet<T> {
 	/// The escrow account of resting asks of `class`: one a class, so that each
 	/// holds a single asset and never runs out of consumer references. Derived
@@ -214,7 +224,8 @@ impl<T: Config> Pallet<T> {
 		});
 
 		let mut remaining = amount;
-		// Fills made, and stale makers (expired, or the caller's own) taken off.
+		// Fills made, and stale makers (expired, the caller's own, or unable to
+		// receive) taken off.
 		let (mut fills, mut stale) = (0u32, 0u32);
 		while !remaining.is_zero() && fills < max_fills {
 			let Some(best) = Self::best_price(market_id, opposite) else { break };
@@ -235,8 +246,10 @@ impl<T: Config> Pallet<T> {
 				Self::remove_order(maker_id, &maker, &market)?;
 				let (order_id, remaining) = (maker_id, maker.remaining);
 				Self::deposit_event(match stale_as {
-					None => Event::OrderExpired { order_id, market: market_id, remaining },
-					Some(reason) => {
+					Stale::Expired => {
+						Event::OrderExpired { order_id, market: market_id, remaining }
+					}
+					Stale::Cancelled(reason) => {
 						Event::OrderCancelled { order_id, market: market_id, remaining, reason }
 					}
 				});
@@ -273,8 +286,8 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// How much of `amount` `who` could trade now against the other side, with
-	/// at most `max_fills` fills and `max_fills` stale makers (expired, or its
-	/// own) passed on the way, as the matching loop would.
+	/// at most `max_fills` fills and `max_fills` stale makers (see [`Stale`])
+	/// passed on the way, as the matching loop would.
 	#[allow(clippy::too_many_arguments)]
 	fn fillable(
 		who: &T::AccountId,
@@ -317,10 +330,7 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// Whether the resting `maker`, met by an order of `who` that would trade
-	/// `fill` with it, leaves the book instead: `Some(None)` when it is due,
-	/// `Some(Some(reason))` when `who` owns it (nobody trades with itself) or it
-	/// is a bid whose owner cannot receive the tokens (no consumer reference left
-	/// for a new asset, say: it would revert every taker who reaches it). An
+	/// `fill` with it, leaves the book instead, and why (see [`Stale`]). An
 	/// ask's owner receives native funds into an account its deposit keeps alive.
 	fn stale(
 		market: &Market,
@@ -328,13 +338,13 @@ impl<T: Config> Pallet<T> {
 		who: &T::AccountId,
 		fill: Units,
 		now: BlockNumberFor<T>,
-	) -> Option<Option<CancelReason>> {
+	) -> Option<Stale> {
 		use frame_support::traits::tokens::{DepositConsequence, Provenance};
 		if maker.expires_at.is_some_and(|at| at <= now) {
-			return Some(None);
+			return Some(Stale::Expired);
 		}
 		if maker.owner == *who {
-			return Some(Some(CancelReason::SelfTrade));
+			return Some(Stale::Cancelled(CancelReason::SelfTrade));
 		}
 		let receives = maker.side == Side::Ask
 			|| <T::Assets as fungibles::Inspect<_>>::can_deposit(
@@ -343,7 +353,7 @@ impl<T: Config> Pallet<T> {
 				fill,
 				Provenance::Extant,
 			) == DepositConsequence::Success;
-		(!receives).then_some(Some(CancelReason::MakerCannotReceive))
+		(!receives).then_some(Stale::Cancelled(CancelReason::MakerCannotReceive))
 	}
 
 	/// Trades `amount` between the arriving order and the resting `maker` at the
