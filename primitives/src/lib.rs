@@ -28,15 +28,23 @@ pub type ModuleId = u32;
 
 /// Whether a provider's bond backs more obligation: pallet-compute asks this
 /// before every mint; the SLA pallet answers from the provider's bond and modules.
+///
+/// The asker passes what `provider` owes in each class (`owed`), so answering
+/// never calls back into the pallet that holds the obligations.
 pub trait BackingCheck<AccountId> {
 	/// How many more units of obligation `provider` may take in `class`, on top of
-	/// the `current` units it already owes there.
-	fn backable(provider: &AccountId, class: ClassId, current: Units) -> Units;
+	/// the `owed(class)` units it already owes there.
+	fn backable(provider: &AccountId, class: ClassId, owed: &dyn Fn(ClassId) -> Units) -> Units;
 
 	/// May `provider` take `additional` more units of obligation in `class`, on top
-	/// of the `current` units it already owes there?
-	fn can_back(provider: &AccountId, class: ClassId, current: Units, additional: Units) -> bool {
-		additional <= Self::backable(provider, class, current)
+	/// of the `owed(class)` units it already owes there?
+	fn can_back(
+		provider: &AccountId,
+		class: ClassId,
+		owed: &dyn Fn(ClassId) -> Units,
+		additional: Units,
+	) -> bool {
+		additional <= Self::backable(provider, class, owed)
 	}
 
 	/// The worst-case weight of one `can_back`, which the asking call adds to its own.
@@ -51,7 +59,7 @@ pub trait BackingCheck<AccountId> {
 
 /// Every mint is backed: the policy of a runtime without bonds (and of tests).
 impl<AccountId> BackingCheck<AccountId> for () {
-	fn backable(_: &AccountId, _: ClassId, _: Units) -> Units {
+	fn backable(_: &AccountId, _: ClassId, _: &dyn Fn(ClassId) -> Units) -> Units {
 		Units::MAX
 	}
 }
@@ -201,6 +209,9 @@ pub trait SlaEnforcement<AccountId> {
 	fn uptime_terms(provider: &AccountId) -> alloc::vec::Vec<(ClassId, ModuleId, u16, u32)>;
 	/// The worst-case weight of one `record_violation`.
 	fn record_violation_weight() -> Weight;
+	/// Forgets which of `job`'s `modules` were judged breached: the job left
+	/// storage, so no report about it can arrive any more.
+	fn forget_job(job: JobId, modules: &[ModuleId]);
 	/// Makes `provider` able to serve `units` of `class` under one new module of
 	/// each kind it returns, so a benchmark can route jobs: (start, completion, uptime).
 	#[cfg(feature = "runtime-benchmarks")]

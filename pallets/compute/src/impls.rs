@@ -352,8 +352,9 @@ impl<T: Config> Pallet<T> {
 		provider.total_obligation =
 			provider.total_obligation.checked_add(amount).ok_or(Error::<T>::Overflow)?;
 		supply.obligations = supply.obligations.checked_add(amount).ok_or(Error::<T>::Overflow)?;
+		let owed_before = ledger.obligation.saturating_sub(amount);
 		ensure!(
-			T::Backing::can_back(&who, class, ledger.obligation.saturating_sub(amount), amount),
+			T::Backing::can_back(&who, class, &Self::owed_by(&who, class, owed_before), amount),
 			Error::<T>::NotBacked
 		);
 
@@ -403,6 +404,16 @@ impl<T: Config> Pallet<T> {
 			Fortitude::Polite,
 		)?;
 		Ok(())
+	}
+
+	/// What `who` owes in each class, for the backing check: `current` in `class`
+	/// (the ledger being changed), its stored ledgers elsewhere.
+	fn owed_by(
+		who: &T::AccountId,
+		class: ClassId,
+		current: Units,
+	) -> impl Fn(ClassId) -> Units + '_ {
+		move |c| if c == class { current } else { Ledgers::<T>::get(who, c).obligation }
 	}
 
 	/// Lowers `who`'s obligation in `class` by `amount`, in its ledger, its provider
@@ -506,7 +517,8 @@ impl<T: Config> Pallet<T> {
 				}
 			}
 		}
-		state.backable = T::Backing::backable(who, class, state.ledger.obligation);
+		let owed = Self::owed_by(who, class, state.ledger.obligation);
+		state.backable = T::Backing::backable(who, class, &owed);
 		state.mintable = state.unminted_capacity.min(state.backable);
 		state
 	}

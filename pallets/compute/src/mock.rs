@@ -76,8 +76,8 @@ thread_local! {
 /// Backs obligations up to [`BACKING_LIMIT`] per provider and class.
 pub struct MockBacking;
 impl BackingCheck<AccountId> for MockBacking {
-	fn backable(_: &AccountId, _: ClassId, current: Units) -> Units {
-		BACKING_LIMIT.get().saturating_sub(current)
+	fn backable(_: &AccountId, class: ClassId, owed: &dyn Fn(ClassId) -> Units) -> Units {
+		BACKING_LIMIT.get().saturating_sub(owed(class))
 	}
 }
 

@@ -3,13 +3,13 @@
 //! deadline block and a full slash history.
 
 use super::*;
-use alloc::vec;
+use alloc::{vec, vec::Vec};
 use frame_benchmarking::v2::*;
 use frame_support::traits::{fungible::Mutate, Get};
 use frame_system::{pallet_prelude::BlockNumberFor, RawOrigin};
 use sp_core::H256;
 use sp_runtime::{traits::Saturating, Perbill};
-use utc_primitives::{ClassId, Evidence, ModuleId};
+use utc_primitives::{ClassId, ComputeInspect, Evidence, ModuleId};
 
 const FUNDS: u128 = 1 << 100;
 const BOND: u128 = 1 << 80;
@@ -234,16 +234,19 @@ mod benchmarks {
 		assert_eq!(Parameters::<T>::get(), parameters);
 	}
 
-	/// pallet-compute's question before a mint, over every subscription.
+	/// pallet-compute's question before a mint, over every subscription, each
+	/// class with an obligation (read where pallet-compute keeps it).
 	#[benchmark]
 	fn can_back() {
 		let module = new_module::<T>();
 		let who = provider::<T>(0);
 		let class = subscribed::<T>(&who, module, T::MaxSubscriptions::get());
+		let owed = |c| if c == class { 0 } else { T::Compute::obligation(&who, c).max(1) };
 		let backed;
 		#[block]
 		{
-			backed = <Pallet<T> as utc_primitives::BackingCheck<_>>::can_back(&who, class, 0, 1);
+			backed =
+				<Pallet<T> as utc_primitives::BackingCheck<_>>::can_back(&who, class, &owed, 1);
 		}
 		assert!(backed);
 	}
@@ -252,9 +255,12 @@ mod benchmarks {
 	#[benchmark]
 	fn on_initialize_timeouts(n: Linear<0, { T::MaxDisputesPerBlock::get() }>) {
 		let module = new_module::<T>();
-		let who = provider::<T>(0);
-		let class = subscribed::<T>(&who, module, 1);
-		disputes::<T>(&who, module, class, n);
+		// Each report against its own provider.
+		for i in 0..n {
+			let who = provider::<T>(i);
+			let class = subscribed::<T>(&who, module, 1);
+			disputes::<T>(&who, module, class, 1);
+		}
 		let deadline = later::<T>(0).saturating_add(Parameters::<T>::get().dispute_window);
 		#[block]
 		{
@@ -264,36 +270,40 @@ mod benchmarks {
 		assert_eq!(PendingSlashes::<T>::iter().count() as u32, n);
 	}
 
-	/// `n` due slashes, each paying the owner, the reporter and the treasury from a
-	/// provider with every subscription, every chunk and a full history.
+	/// `n` due slashes, each paying its own owner, reporter and the treasury from
+	/// its own provider with every subscription, every chunk and a full history.
 	#[benchmark]
 	fn on_initialize_slashes(n: Linear<0, { T::SlashPageSize::get() }>) {
 		let module = new_module::<T>();
-		let who = provider::<T>(0);
-		let class = subscribed::<T>(&who, module, T::MaxSubscriptions::get());
-		for _ in 0..T::MaxUnbondingChunks::get() {
-			Pallet::<T>::do_unbond(who.clone(), 1_000).expect("unbondable");
-			frame_system::Pallet::<T>::set_block_number(later::<T>(1));
+		let mut slashed = Vec::new();
+		for i in 0..n {
+			let who = provider::<T>(i);
+			let class = subscribed::<T>(&who, module, T::MaxSubscriptions::get());
+			for _ in 0..T::MaxUnbondingChunks::get() {
+				Pallet::<T>::do_unbond(who.clone(), 1_000).expect("unbondable");
+				frame_system::Pallet::<T>::set_block_number(later::<T>(1));
+			}
+			let record = SlashRecord {
+				slash: 0,
+				module,
+				job: Some(0),
+				penalty: 1,
+				taken: 1,
+				to_owner: 1,
+				to_reporter: 0,
+				to_treasury: 0,
+				at: later::<T>(0),
+			};
+			let history = vec![record; T::MaxSlashHistory::get() as usize];
+			SlashHistory::<T>::insert(
+				&who,
+				frame_support::BoundedVec::try_from(history).expect("fits"),
+			);
+			slashed.push((who, class));
 		}
-		let record = SlashRecord {
-			slash: 0,
-			module,
-			job: Some(0),
-			penalty: 1,
-			taken: 1,
-			to_owner: 1,
-			to_reporter: 0,
-			to_treasury: 0,
-			at: later::<T>(0),
-		};
-		let history = vec![record; T::MaxSlashHistory::get() as usize];
-		SlashHistory::<T>::insert(
-			&who,
-			frame_support::BoundedVec::try_from(history).expect("fits"),
-		);
-		let owner = funded::<T>("owner", 0);
 		let now = later::<T>(0);
-		for id in 0..n {
+		for (id, (who, class)) in slashed.into_iter().enumerate() {
+			let id = id as u32;
 			PendingSlashes::<T>::insert(
 				SlashId::from(id),
 				PendingSlash {
@@ -304,20 +314,18 @@ mod benchmarks {
 					shortfall: Perbill::one(),
 					penalty: 1_000_000,
 					compensation: 500_000,
-					beneficiary: Some(owner.clone()),
-					reporter: Some(owner.clone()),
+					beneficiary: Some(funded::<T>("owner", id)),
+					reporter: Some(funded::<T>("reporter", id)),
 					job: Some(id.into()),
 					due: now,
 				},
 			);
-		}
-		NextSlashId::<T>::put(SlashId::from(n));
-		if n > 0 {
 			ProviderPendingSlashes::<T>::insert(
 				&who,
-				PendingPenalties { slashes: n, penalty: u128::from(n) * 1_000_000 },
+				PendingPenalties { slashes: 1, penalty: 1_000_000 },
 			);
 		}
+		NextSlashId::<T>::put(SlashId::from(n));
 		#[block]
 		{
 			Pallet::<T>::apply_due_slashes(now);

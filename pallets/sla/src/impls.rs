@@ -4,11 +4,13 @@
 use super::*;
 use alloc::vec::Vec;
 use frame_support::{
-	ensure,
+	defensive, ensure,
 	pallet_prelude::*,
+	storage::with_storage_layer,
 	traits::{
-		fungible::{Inspect, MutateHold},
+		fungible::{BalancedHold, Inspect, MutateHold},
 		tokens::{Fortitude, Precision, Preservation, Restriction},
+		Imbalance, OnUnbalanced,
 	},
 };
 use frame_system::pallet_prelude::BlockNumberFor;
@@ -324,9 +326,15 @@ impl<T: Config> Pallet<T> {
 				by: Resolution::Timeout,
 				evidence: Evidence::Failed,
 			});
-			// The module is never removed, so this only fails on id overflow.
-			if let Some(module) = Modules::<T>::get(info.module) {
-				let _ = Self::schedule_upheld(info, &module, Perbill::one());
+			// The module is never removed, so this only fails on id overflow; then
+			// the dispute is closed without a slash, and said so.
+			let scheduled = Modules::<T>::get(info.module)
+				.ok_or(Error::<T>::UnknownModule.into())
+				.and_then(|module| {
+					with_storage_layer(|| Self::schedule_upheld(info, &module, Perbill::one()))
+				});
+			if let Err(error) = scheduled {
+				defensive!("a timed-out dispute's slash was not scheduled", error);
 			}
 		}
 		closed
@@ -468,11 +476,10 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// Pays a slash out of the provider's bond: the job owner's compensation first,
-	/// the reporter's bounty next, the treasury the rest, and takes what it paid
-	/// from the chunks that unlock last first and from the active bond last. A
-	/// payee that cannot receive (an amount below the existential deposit to an
-	/// empty account) is skipped for the treasury; what even the treasury cannot
-	/// receive stays bonded.
+	/// the reporter's bounty next, the treasury (`OnSlash`, as a credit) the rest,
+	/// and takes what it paid from the chunks that unlock last first and from the
+	/// active bond last. A payee that cannot receive (an amount below the
+	/// existential deposit to an empty account) is skipped for the treasury.
 	fn apply_slash(id: SlashId, slash: PendingSlashOf<T>, now: BlockNumberFor<T>) {
 		let provider = slash.provider;
 		let mut ledger = Bonds::<T>::get(&provider).unwrap_or_default();
@@ -492,7 +499,14 @@ impl<T: Config> Pallet<T> {
 			to_reporter = Self::pay_from_bond(&provider, &reporter, bounty.min(left));
 			left = left.saturating_sub(to_reporter);
 		}
-		let to_treasury = Self::pay_from_bond(&provider, &T::Treasury::get(), left);
+		let to_treasury = if left.is_zero() {
+			left
+		} else {
+			let (credit, _) = T::Currency::slash(&Self::hold_reason(), &provider, left);
+			let taken = credit.peek();
+			T::OnSlash::on_unbalanced(credit);
+			taken
+		};
 		// What nobody could receive stays where it was, active or unbonding.
 		let taken = ledger.take(to_owner.saturating_add(to_reporter).saturating_add(to_treasury));
 		Self::forget_pending_slash(&provider, slash.penalty);
@@ -705,10 +719,15 @@ impl<T: Config> Pallet<T> {
 				DisputeDeadlines::<T>::get(dispute.deadline).contains(&id),
 				"a dispute is missing from its deadline"
 			);
+			// A pruned job can no longer be reported, so its marks go with it.
 			ensure!(
-				JobViolations::<T>::contains_key(dispute.job, dispute.module),
+				JobViolations::<T>::contains_key(dispute.job, dispute.module)
+					|| T::Jobs::job(dispute.job).is_none(),
 				"a dispute's breach is not marked judged"
 			);
+		}
+		for (job, _) in JobViolations::<T>::iter_keys() {
+			ensure!(T::Jobs::job(job).is_some(), "a judged breach names a pruned job");
 		}
 		for (_, id) in ProviderDisputes::<T>::iter_keys() {
 			ensure!(Disputes::<T>::contains_key(id), "a provider's index names a closed dispute");
@@ -756,11 +775,11 @@ impl<T: Config> Pallet<T> {
 impl<T: Config> BackingCheck<T::AccountId> for Pallet<T> {
 	/// Nothing without at least one active module in `class`; otherwise what
 	/// the active bond, less the penalties pending against it, covers beyond the
-	/// requirement with `current` units owed there, at the class's rate (retired
-	/// modules it still subscribes to count in the requirement and the rate).
-	/// pallet-compute passes `current`, the obligation it holds, so the class
-	/// asked about is not read back from it.
-	fn backable(provider: &T::AccountId, class: ClassId, current: Units) -> Units {
+	/// requirement with `owed(c)` units owed in each class `c`, at the class's
+	/// rate (retired modules it still subscribes to count in the requirement and
+	/// the rate). The obligations come from the asker: nothing is read back from
+	/// pallet-compute.
+	fn backable(provider: &T::AccountId, class: ClassId, owed: &dyn Fn(ClassId) -> Units) -> Units {
 		let subscriptions = Subscriptions::<T>::get(provider);
 		// One pass over the class's modules: their rate, and whether one is active.
 		let (rate, active_module) = subscriptions
@@ -773,13 +792,7 @@ impl<T: Config> BackingCheck<T::AccountId> for Pallet<T> {
 		if !active_module || rate.is_zero() {
 			return 0;
 		}
-		let required = Self::required_for(&subscriptions, |c| {
-			if c == class {
-				current
-			} else {
-				T::Compute::obligation(provider, c)
-			}
-		});
+		let required = Self::required_for(&subscriptions, owed);
 		let backing = Self::active_bond(provider).saturating_sub(Self::pending_penalty(provider));
 		backing.saturating_sub(required) / rate
 	}
@@ -850,7 +863,11 @@ impl<T: Config> SlaEnforcement<T::AccountId> for Pallet<T> {
 		evidence: Evidence,
 		job: Option<JobId>,
 	) -> DispatchResult {
-		Self::do_record_violation(provider.clone(), module, class, units, evidence, job).map(|_| ())
+		// Called from the federation's hooks too: a refused record changes nothing.
+		with_storage_layer(|| {
+			Self::do_record_violation(provider.clone(), module, class, units, evidence, job)
+				.map(|_| ())
+		})
 	}
 
 	fn term(module: ModuleId) -> Option<SlaTerm> {
@@ -894,6 +911,12 @@ impl<T: Config> SlaEnforcement<T::AccountId> for Pallet<T> {
 
 	fn record_violation_weight() -> Weight {
 		T::WeightInfo::record_violation()
+	}
+
+	fn forget_job(job: JobId, modules: &[ModuleId]) {
+		for module in modules {
+			JobViolations::<T>::remove(job, module);
+		}
 	}
 
 	#[cfg(feature = "runtime-benchmarks")]
