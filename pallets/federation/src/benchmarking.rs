@@ -165,6 +165,31 @@ mod benchmarks {
 		assert_eq!(Jobs::<T>::get(jobs[0]).map(|j| j.state), Some(JobState::Cancelled));
 	}
 
+	/// A finished job under every module it may carry, with the largest workload
+	/// and a full history: each of its storage items and the SLA's marks go.
+	#[benchmark]
+	fn prune_job() {
+		frame_system::Pallet::<T>::set_block_number(at::<T>(1));
+		let class = T::BenchmarkHelper::class();
+		let (provider, _, first) = live_provider::<T>(0, class, 10 * WHOLE, 1);
+		let (a, b, c) = T::Sla::prepare_service(&provider, class, 10 * WHOLE);
+		let modules: Vec<ModuleId> =
+			first.into_iter().chain([a, b, c]).take(T::MaxModules::get() as usize).collect();
+		let (holder, jobs) = pending_jobs::<T>(&provider, class, WHOLE, &modules, 1);
+		Federation::<T>::do_cancel_job(holder.clone(), jobs[0]).expect("cancelled");
+		JobHistory::<T>::mutate(jobs[0], |history| {
+			while history.try_push((at::<T>(1), JobEvent::Cancelled)).is_ok() {}
+		});
+		frame_system::Pallet::<T>::set_block_number(
+			at::<T>(1).saturating_add(T::JobRetention::get()),
+		);
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(holder), jobs[0]);
+
+		assert!(!Jobs::<T>::contains_key(jobs[0]) && !JobHistory::<T>::contains_key(jobs[0]));
+	}
+
 	/// `n` assignments to one provider with room for all of them: each checks the
 	/// provider's service, capacity, obligation and SLA, and queues a deadline.
 	#[benchmark]
@@ -319,14 +344,31 @@ mod benchmarks {
 	fn on_initialize_deadlines(n: Linear<1, { T::MaxDeadlinesPerBlock::get() }>) {
 		frame_system::Pallet::<T>::set_block_number(at::<T>(1));
 		let class = T::BenchmarkHelper::class();
-		let slots = n.max(1);
-		let (provider, _, modules) =
-			live_provider::<T>(0, class, Units::from(slots) * WHOLE, slots);
-		let (_, jobs) = pending_jobs::<T>(&provider, class, WHOLE, &modules, n);
-		if n > 0 {
-			let key = router::<T>();
-			let (batch, _) =
-				signed_batch::<T>(&key, jobs.iter().map(|j| (*j, provider.clone())).collect());
+		ClassKinds::<T>::insert(
+			class,
+			WorkloadKinds { command: true, container: true, batch: true },
+		);
+		// Each job of its own owner on its own provider: every breach touches
+		// its own accounts, bonds and ledgers.
+		let mut assignments = Vec::new();
+		for i in 0..n {
+			let (provider, _, modules) = live_provider::<T>(i, class, WHOLE, 1);
+			let holder: T::AccountId = account("holder", i, 0);
+			T::BenchmarkHelper::transfer(&provider, &holder, class, WHOLE);
+			let job = Federation::<T>::do_submit_job(
+				holder,
+				class,
+				WHOLE,
+				modules.to_vec(),
+				largest_workload(),
+				at::<T>(10),
+			)
+			.expect("a job is submitted");
+			assignments.push((job, provider));
+		}
+		let key = router::<T>();
+		for chunk in assignments.chunks(T::MaxBatch::get().max(1) as usize) {
+			let (batch, _) = signed_batch::<T>(&key, chunk.to_vec());
 			Federation::<T>::do_assign_jobs(batch).expect("assigned");
 		}
 		// Assigned at block 1 with a start delay of 10: late from block 12.

@@ -4,7 +4,10 @@
 
 use super::*;
 use alloc::vec::Vec;
-use frame_support::{dispatch::DispatchResultWithPostInfo, ensure, pallet_prelude::*};
+use frame_support::{
+	defensive, dispatch::DispatchResultWithPostInfo, ensure, pallet_prelude::*,
+	storage::with_storage_layer,
+};
 use frame_system::pallet_prelude::BlockNumberFor;
 use sp_core::H256;
 use sp_runtime::{
@@ -116,9 +119,32 @@ impl<T: Config> Pallet<T> {
 		PendingJobs::<T>::remove(id);
 		job.state = JobState::Cancelled;
 		let units = job.units;
-		Jobs::<T>::insert(id, job);
+		Self::store_finished(id, job);
 		Self::record(id, JobEvent::Cancelled);
 		Self::deposit_event(Event::JobCancelled { job: id, owner: who, units });
+		Ok(())
+	}
+
+	/// Stores a job that just reached its final state, and when.
+	fn store_finished(id: JobId, job: JobOf<T>) {
+		debug_assert!(job.state.is_final());
+		Jobs::<T>::insert(id, job);
+		FinishedAt::<T>::insert(id, Self::now());
+	}
+
+	pub(crate) fn do_prune_job(id: JobId) -> DispatchResult {
+		let job = Jobs::<T>::get(id).ok_or(Error::<T>::UnknownJob)?;
+		let finished = FinishedAt::<T>::get(id).ok_or(Error::<T>::NotFinished)?;
+		ensure!(
+			Self::now() >= finished.saturating_add(T::JobRetention::get()),
+			Error::<T>::StillRetained
+		);
+		Jobs::<T>::remove(id);
+		Workloads::<T>::remove(id);
+		JobHistory::<T>::remove(id);
+		FinishedAt::<T>::remove(id);
+		T::Sla::forget_job(id, &job.modules);
+		Self::deposit_event(Event::JobPruned { job: id });
 		Ok(())
 	}
 
@@ -336,7 +362,7 @@ impl<T: Config> Pallet<T> {
 		Self::release(&provider, &job, id);
 		Self::reward(&provider);
 		job.state = JobState::Completed { provider: provider.clone(), usage, result_hash };
-		Jobs::<T>::insert(id, job);
+		Self::store_finished(id, job);
 		Self::record(id, JobEvent::Completed(provider.clone()));
 		Self::deposit_event(Event::JobCompleted {
 			job: id,
@@ -441,12 +467,16 @@ impl<T: Config> Pallet<T> {
 	fn refund_job(id: JobId, mut job: JobOf<T>) {
 		// Cannot fail: the job's units are redeemed and unsettled, which the
 		// ledger's redeemed count includes (checked by try_state).
-		let _ = T::Compute::refund(&job.owner, job.class, job.units);
+		if let Err(error) =
+			with_storage_layer(|| T::Compute::refund(&job.owner, job.class, job.units))
+		{
+			defensive!("a refund of a redeemed job failed", error);
+		}
 		PendingJobs::<T>::remove(id);
 		job.state = JobState::Refunded;
 		job.reroute_by = None;
 		let (owner, units) = (job.owner.clone(), job.units);
-		Jobs::<T>::insert(id, job);
+		Self::store_finished(id, job);
 		Self::record(id, JobEvent::Refunded);
 		Self::deposit_event(Event::JobRefunded { job: id, owner, units });
 	}
@@ -538,7 +568,9 @@ impl<T: Config> Pallet<T> {
 				if per_mille < u32::from(min) && !owed.is_zero() {
 					// Recorded for what the provider owes in the class: that is what
 					// its missing heartbeats put at risk.
-					let _ = T::Sla::record_violation(
+					// Refused only when the module changed under the window (retired
+					// or left); the log says so.
+					let recorded = T::Sla::record_violation(
 						provider,
 						module,
 						class,
@@ -546,6 +578,12 @@ impl<T: Config> Pallet<T> {
 						Evidence::Measured(per_mille),
 						None,
 					);
+					if let Err(error) = recorded {
+						log::warn!(
+							target: "runtime::federation",
+							"uptime breach of module {module} by {provider:?} not recorded: {error:?}",
+						);
+					}
 					Self::penalise(provider);
 				}
 			}
@@ -706,7 +744,20 @@ impl<T: Config> Pallet<T> {
 				*sum = sum.saturating_add(job.units);
 			}
 			ensure!(job.tried.len() <= T::MaxAttempts::get() as usize, "too many attempts");
+			ensure!(
+				FinishedAt::<T>::contains_key(id) == job.state.is_final(),
+				"a job's finish is not recorded exactly when it is final"
+			);
 		}
+		ensure!(
+			FinishedAt::<T>::iter_keys().all(Jobs::<T>::contains_key),
+			"a finish is recorded for no job"
+		);
+		ensure!(
+			Workloads::<T>::iter_keys().all(Jobs::<T>::contains_key)
+				&& JobHistory::<T>::iter_keys().all(Jobs::<T>::contains_key),
+			"a pruned job left its workload or history"
+		);
 		for (provider, id, ()) in ProviderJobs::<T>::iter() {
 			ensure!(
 				Jobs::<T>::get(id).is_some_and(|job| job.state.provider() == Some(&provider)),

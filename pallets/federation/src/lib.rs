@@ -202,6 +202,11 @@ pub mod pallet {
 		#[pallet::constant]
 		type BlockTimeMs: Get<u64>;
 
+		/// Blocks a finished job stays on chain (readable, its breaches reportable)
+		/// before anyone may prune it.
+		#[pallet::constant]
+		type JobRetention: Get<BlockNumberFor<Self>>;
+
 		/// Weights from this pallet's benchmarks.
 		type WeightInfo: WeightInfo;
 
@@ -229,6 +234,10 @@ pub mod pallet {
 	/// The pending jobs, in id order: what routing reads.
 	#[pallet::storage]
 	pub type PendingJobs<T: Config> = StorageMap<_, Twox64Concat, JobId, ()>;
+
+	/// The block each finished job finished at: prunable `JobRetention` later.
+	#[pallet::storage]
+	pub type FinishedAt<T: Config> = StorageMap<_, Twox64Concat, JobId, BlockNumberFor<T>>;
 
 	/// Jobs in flight (assigned or running), by provider.
 	#[pallet::storage]
@@ -375,6 +384,8 @@ pub mod pallet {
 		UptimeMeasured { provider: T::AccountId, per_mille: u32, window: u32 },
 		/// The routing keys were replaced.
 		RoutersSet { routers: alloc::vec::Vec<T::RoutingId> },
+		/// A finished job was removed from storage with its workload and history.
+		JobPruned { job: JobId },
 	}
 
 	#[pallet::error]
@@ -427,6 +438,10 @@ pub mod pallet {
 		InvalidBatch,
 		/// An id or count overflowed.
 		Overflow,
+		/// The job has not finished: only finished jobs are pruned.
+		NotFinished,
+		/// The job finished less than `JobRetention` blocks ago.
+		StillRetained,
 	}
 
 	#[pallet::hooks]
@@ -551,6 +566,18 @@ pub mod pallet {
 		) -> DispatchResult {
 			T::AdminOrigin::ensure_origin(origin)?;
 			Self::do_set_routers(routers)
+		}
+
+		/// Removes a job that finished at least `JobRetention` blocks ago, with its
+		/// workload, history and the SLA's marks of its judged breaches. Anyone may;
+		/// a prune that removes a job is free (its submission paid for the storage),
+		/// one that fails pays.
+		#[pallet::call_index(9)]
+		#[pallet::weight(T::WeightInfo::prune_job())]
+		pub fn prune_job(origin: OriginFor<T>, job: JobId) -> DispatchResultWithPostInfo {
+			ensure_signed(origin)?;
+			Self::do_prune_job(job)?;
+			Ok(Pays::No.into())
 		}
 	}
 

@@ -116,7 +116,7 @@ impl pallet_sla::Config for Test {
 	type RuntimeHoldReason = RuntimeHoldReason;
 	type Compute = Compute;
 	type Jobs = Federation;
-	type Treasury = Treasury;
+	type OnSlash = frame_support::traits::tokens::imbalance::ResolveTo<Treasury, Balances>;
 	type ReporterBounty = ReporterBounty;
 	type MaxSubscriptions = ConstU32<16>;
 	type MaxUnbondingChunks = ConstU32<4>;
@@ -157,6 +157,7 @@ pub const MAX_ATTEMPTS: u32 = 2;
 pub const HEARTBEAT_PERIOD: u64 = 10;
 pub const RUN_BLOCKS: u64 = 50;
 pub const MAX_DEADLINES: u32 = 4;
+pub const JOB_RETENTION: u64 = 20;
 
 impl pallet_federation::Config for Test {
 	type AdminOrigin = EnsureRoot<AccountId>;
@@ -177,6 +178,7 @@ impl pallet_federation::Config for Test {
 	type MaxDeadlinesPerBlock = ConstU32<MAX_DEADLINES>;
 	type MaxRoutingJobs = ConstU32<64>;
 	type BlockTimeMs = ConstU64<6_000>;
+	type JobRetention = ConstU64<{ JOB_RETENTION }>;
 	type WeightInfo = ();
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = FederationBench;

@@ -661,6 +661,87 @@ mod job_inspect {
 	}
 }
 
+mod prune_job {
+	use super::*;
+	use crate::{FinishedAt, JobHistory, Workloads};
+	use frame_support::dispatch::Pays;
+
+	fn prune(job: JobId) -> sp_runtime::DispatchResult {
+		Federation::prune_job(RuntimeOrigin::signed(provider_b()), job)
+			.map(|_| ())
+			.map_err(|e| e.error)
+	}
+
+	#[test]
+	fn a_finished_job_leaves_storage_after_its_retention_with_its_judged_breaches() {
+		ExtBuilder::build_and_execute(|| {
+			setup();
+			let job = submit(2 * HOUR, vec![START, COMPLETION]);
+			assert_noop!(prune(job), Error::<Test>::NotFinished);
+			assign(job, provider_a());
+			assert_ok!(report(operator_a(), job, JobReport::Started));
+			assert_ok!(report(
+				operator_a(),
+				job,
+				JobReport::Completed { usage: HOUR, result_hash: H256::repeat_byte(1) }
+			));
+			let finished = System::block_number();
+			assert_eq!(FinishedAt::<Test>::get(job), Some(finished));
+			// The owner reports a breach of the finished job: judged once.
+			assert_ok!(Sla::report_violation(
+				RuntimeOrigin::signed(holder()),
+				provider_a(),
+				COMPLETION,
+				job,
+				H256::zero()
+			));
+			assert!(pallet_sla::JobViolations::<Test>::contains_key(job, COMPLETION));
+
+			run_to_block(finished + JOB_RETENTION - 1);
+			assert_noop!(prune(job), Error::<Test>::StillRetained);
+			run_to_block(finished + JOB_RETENTION);
+			let pays = Federation::prune_job(RuntimeOrigin::signed(provider_b()), job)
+				.expect("a finished job is pruned")
+				.pays_fee;
+			assert_eq!(pays, Pays::No);
+			System::assert_last_event(Event::JobPruned { job }.into());
+			assert!(!Jobs::<Test>::contains_key(job));
+			assert!(!Workloads::<Test>::contains_key(job));
+			assert!(!JobHistory::<Test>::contains_key(job));
+			assert!(!FinishedAt::<Test>::contains_key(job));
+			assert!(!pallet_sla::JobViolations::<Test>::contains_key(job, COMPLETION));
+			// Nothing can be said about it any more; the dispute runs its course.
+			assert_noop!(
+				Sla::report_violation(
+					RuntimeOrigin::signed(holder()),
+					provider_a(),
+					START,
+					job,
+					H256::zero()
+				),
+				pallet_sla::Error::<Test>::UnknownJob
+			);
+			assert_noop!(prune(job), Error::<Test>::UnknownJob);
+		});
+	}
+
+	#[test]
+	fn cancelled_jobs_are_prunable_in_flight_ones_are_not() {
+		ExtBuilder::build_and_execute(|| {
+			setup();
+			let cancelled = submit(HOUR, vec![START]);
+			assert_ok!(Federation::cancel_job(RuntimeOrigin::signed(holder()), cancelled));
+			let running = submit(HOUR, vec![START]);
+			assign(running, provider_a());
+			assert_ok!(report(operator_a(), running, JobReport::Started));
+			run_to_block(System::block_number() + JOB_RETENTION);
+			assert_noop!(prune(running), Error::<Test>::NotFinished);
+			assert_ok!(prune(cancelled));
+			assert!(matches!(state(running), JobState::Running { .. }));
+		});
+	}
+}
+
 mod routing_worker {
 	use super::*;
 

@@ -39,6 +39,7 @@ use core::marker::PhantomData;
 pub trait WeightInfo {
 	fn submit_job(m: u32, ) -> Weight;
 	fn cancel_job() -> Weight;
+	fn prune_job() -> Weight;
 	fn assign_jobs(n: u32, ) -> Weight;
 	fn authorize_assign_jobs() -> Weight;
 	fn report_job_started() -> Weight;
@@ -108,6 +109,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Federation::JobHistory` (`max_values`: None, `max_size`: Some(1233), added: 3708, mode: `MaxEncodedLen`)
 	/// Storage: `Federation::PendingJobs` (r:0 w:1)
 	/// Proof: `Federation::PendingJobs` (`max_values`: None, `max_size`: Some(16), added: 2491, mode: `MaxEncodedLen`)
+	fn prune_job() -> Weight {
+		Weight::from_parts(1_506_191_000, 4698)
+			.saturating_add(T::DbWeight::get().reads(6_u64))
+			.saturating_add(T::DbWeight::get().writes(7_u64))
+	}
 	fn cancel_job() -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `1196`
@@ -447,6 +453,11 @@ impl WeightInfo for () {
 			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(m.into())))
 			.saturating_add(ParityDbWeight::get().writes(9_u64))
 			.saturating_add(Weight::from_parts(0, 1970).saturating_mul(m.into()))
+	}
+	fn prune_job() -> Weight {
+		Weight::from_parts(1_506_191_000, 4698)
+			.saturating_add(ParityDbWeight::get().reads(6_u64))
+			.saturating_add(ParityDbWeight::get().writes(7_u64))
 	}
 	fn cancel_job() -> Weight {
 		Weight::from_parts(1_506_191_000, 4698)
