@@ -149,14 +149,14 @@ mod benchmarks {
 		assert_eq!(Pallet::<T>::best_price(market, Side::Bid), Some(top));
 	}
 
-	/// A bid that takes `f` asks, each alone at its price: every fill also removes
-	/// an order, a level and a price.
+	/// A fill-or-kill bid that takes `f` asks of distinct traders, each alone at
+	/// its price: the pre-scan reads them all, then every fill also removes an
+	/// order, a level and a price.
 	#[benchmark]
 	fn place_order_fill(f: Linear<1, { T::MaxFills::get() }>) {
 		let market = market::<T>();
-		let per_trader = T::MaxOpenOrders::get().max(1);
 		for i in 0..f {
-			let who = trader::<T>("asker", i / per_trader);
+			let who = trader::<T>("asker", i);
 			place::<T>(&who, market, Side::Ask, TICK * (100 + i as u128), 10, None);
 		}
 		let taker = trader::<T>("taker", 0);
@@ -168,11 +168,37 @@ mod benchmarks {
 			Side::Bid,
 			TICK * 1_000,
 			amount,
-			TimeInForce::Ioc,
+			TimeInForce::Fok,
 			None,
 			f,
 		);
 		assert!(Pallet::<T>::best_price(market, Side::Ask).is_none());
+	}
+
+	/// A fill-or-kill ask that sells into `f` bids of distinct traders, each alone
+	/// at its price: each bid's owner is checked able to receive the tokens, and
+	/// is paid from its hold with the fees taken from it.
+	#[benchmark]
+	fn place_order_fill_bids(f: Linear<1, { T::MaxFills::get() }>) {
+		let market = market::<T>();
+		for i in 0..f {
+			let who = trader::<T>("bidder", i);
+			place::<T>(&who, market, Side::Bid, TICK * (1_000 - i as u128), 10, None);
+		}
+		let taker = trader::<T>("taker", 0);
+		let amount = 10 * f as Units;
+		#[extrinsic_call]
+		place_order(
+			RawOrigin::Signed(taker),
+			market,
+			Side::Ask,
+			TICK * 100,
+			amount,
+			TimeInForce::Fok,
+			None,
+			f,
+		);
+		assert!(Pallet::<T>::best_price(market, Side::Bid).is_none());
 	}
 
 	/// Rests a new best bid on a side full of prices: the worst level, `n` orders
@@ -232,7 +258,8 @@ mod benchmarks {
 		assert!(AccountOrders::<T>::get(&who).is_empty());
 	}
 
-	/// `n` orders expire at the block that begins, each alone at its price.
+	/// `n` orders of distinct traders expire at the block that begins, each alone
+	/// at its price.
 	#[benchmark]
 	fn on_initialize_expire(
 		n: Linear<0, { T::ExpirySweepPerBlock::get().min(T::MaxExpiriesPerBlock::get()) }>,
@@ -240,9 +267,9 @@ mod benchmarks {
 		let market = market::<T>();
 		let now = frame_system::Pallet::<T>::block_number();
 		let at = now.saturating_add(10u32.into());
-		let per_trader = T::MaxOpenOrders::get().max(1);
+		// Each of a distinct trader: every removal touches its own accounts.
 		for i in 0..n {
-			let who = trader::<T>("maker", i / per_trader);
+			let who = trader::<T>("maker", i);
 			place::<T>(&who, market, Side::Bid, TICK * (100 + i as u128), 10, Some(at));
 		}
 		ExpiryCursor::<T>::put(at);

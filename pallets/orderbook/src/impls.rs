@@ -1,16 +1,17 @@
 //! The rules behind pallet-orderbook's calls: validation, matching, resting,
 //! removal and the expiry sweep.
 
-use crate::{pallet::*, types::*};
+use crate::{pallet::*, types::*, weights::WeightInfo};
 use alloc::vec::Vec;
 use frame_support::{
 	defensive, ensure,
 	pallet_prelude::*,
 	storage::with_storage_layer,
 	traits::{
-		fungible::{Inspect as _, Mutate as _, MutateHold as _},
+		fungible::{Balanced as _, BalancedHold as _, Inspect as _, Mutate as _, MutateHold as _},
 		fungibles::{self, Mutate as _},
 		tokens::{Fortitude, Precision, Preservation, Restriction},
+		OnUnbalanced as _,
 	},
 };
 use frame_system::pallet_prelude::BlockNumberFor;
@@ -370,7 +371,6 @@ impl<T: Config> Pallet<T> {
 	) -> DispatchResult {
 		let asset = T::AssetId::from(market.base);
 		let escrow = Self::escrow_account(market.base);
-		let fees_to = T::FeeDestination::get();
 		let price = maker.price;
 		let value = value_of(price, amount).ok_or(Error::<T>::Overflow)?;
 		let remaining = maker.remaining.saturating_sub(amount);
@@ -388,7 +388,13 @@ impl<T: Config> Pallet<T> {
 				)?;
 				let fees = maker_fee.saturating_add(taker_fee);
 				if !fees.is_zero() {
-					T::Currency::transfer(taker, &fees_to, fees, Preservation::Preserve)?;
+					T::OnFee::on_unbalanced(T::Currency::withdraw(
+						taker,
+						fees,
+						Precision::Exact,
+						Preservation::Preserve,
+						Fortitude::Polite,
+					)?);
 				}
 				maker.held = remaining;
 				maker_fee
@@ -415,15 +421,10 @@ impl<T: Config> Pallet<T> {
 				)?;
 				let fees = maker_fee.saturating_add(taker_fee);
 				if !fees.is_zero() {
-					T::Currency::transfer_on_hold(
-						&reason,
-						&maker.owner,
-						&fees_to,
-						fees,
-						Precision::Exact,
-						Restriction::Free,
-						Fortitude::Polite,
-					)?;
+					// The hold covers them: `held` was checked above.
+					let (credit, missing) = T::Currency::slash(&reason, &maker.owner, fees);
+					ensure!(missing.is_zero(), Error::<T>::InsufficientBalance);
+					T::OnFee::on_unbalanced(credit);
 				}
 				maker.held = held;
 				maker_fee
@@ -678,13 +679,27 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// Cancels `who`'s resting orders in `market_id`; returns how many.
+	/// The weight of a taker on `side` meeting `n` makers: a bid takes asks, an
+	/// ask sells into bids (paid from their holds, each owner checked able to
+	/// receive).
+	pub fn fill_weight(side: Side, n: u32) -> Weight {
+		match side {
+			Side::Bid => T::WeightInfo::place_order_fill(n),
+			Side::Ask => T::WeightInfo::place_order_fill_bids(n),
+		}
+	}
+
+	/// Cancels `who`'s orders in a market; returns how many orders it read and
+	/// how many of them it cancelled.
 	pub(crate) fn do_cancel_all(
 		who: &T::AccountId,
 		market_id: MarketId,
-	) -> Result<u32, DispatchError> {
+	) -> Result<(u32, u32), DispatchError> {
 		let market = Markets::<T>::get(market_id).ok_or(Error::<T>::UnknownMarket)?;
 		let mut cancelled = 0u32;
-		for order_id in AccountOrders::<T>::get(who) {
+		let orders = AccountOrders::<T>::get(who);
+		let read = orders.len() as u32;
+		for order_id in orders {
 			let Some(order) = Orders::<T>::get(order_id) else { continue };
 			if order.market != market_id {
 				continue;
@@ -698,7 +713,7 @@ impl<T: Config> Pallet<T> {
 			});
 			cancelled.saturating_inc();
 		}
-		Ok(cancelled)
+		Ok((read, cancelled))
 	}
 
 	/// Removes due orders, at most `ExpirySweepPerBlock`, from the oldest expiry

@@ -24,7 +24,7 @@ pub mod pallet {
 	use super::*;
 	use frame_support::{
 		pallet_prelude::*,
-		traits::{fungible, fungibles},
+		traits::{fungible, fungibles, OnUnbalanced},
 		PalletId,
 	};
 	use frame_system::pallet_prelude::*;
@@ -47,7 +47,9 @@ pub mod pallet {
 
 		/// The native token, the quote of every market; bids and order deposits are holds.
 		type Currency: fungible::Mutate<Self::AccountId, Balance = u128>
-			+ fungible::MutateHold<Self::AccountId, Reason = Self::RuntimeHoldReason>;
+			+ fungible::MutateHold<Self::AccountId, Reason = Self::RuntimeHoldReason>
+			+ fungible::Balanced<Self::AccountId>
+			+ fungible::BalancedHold<Self::AccountId>;
 
 		/// The overarching hold reason.
 		type RuntimeHoldReason: From<HoldReason>;
@@ -64,8 +66,8 @@ pub mod pallet {
 		#[pallet::constant]
 		type PalletId: Get<PalletId>;
 
-		/// Where trading fees go (the treasury).
-		type FeeDestination: Get<Self::AccountId>;
+		/// Receives trading fees as credits taken from the payers (the treasury).
+		type OnFee: OnUnbalanced<fungible::Credit<Self::AccountId, Self::Currency>>;
 
 		/// Native funds held for each resting order.
 		#[pallet::constant]
@@ -358,9 +360,7 @@ pub mod pallet {
 		/// orders met on the way leave the book without counting as fills (at
 		/// most `max_fills` of them too).
 		#[pallet::call_index(2)]
-		#[pallet::weight(T::WeightInfo::place_order_fill(
-			(*max_fills).min(T::MaxFills::get()).saturating_mul(2)
-		)
+		#[pallet::weight(Pallet::<T>::fill_weight(*side, (*max_fills).min(T::MaxFills::get()).saturating_mul(2))
 		.saturating_add(
 			T::WeightInfo::place_order_evict(T::MaxOrdersPerLevel::get())
 				.max(T::WeightInfo::place_order_rest())
@@ -376,6 +376,7 @@ pub mod pallet {
 			max_fills: u32,
 		) -> DispatchResultWithPostInfo {
 			let who = ensure_signed(origin)?;
+			let taker_side = side;
 			let (met, evicted) = Self::do_place_order(
 				who,
 				market,
@@ -391,7 +392,7 @@ pub mod pallet {
 				0 => T::WeightInfo::place_order_rest(),
 				n => T::WeightInfo::place_order_evict(n),
 			};
-			Ok(Some(T::WeightInfo::place_order_fill(met).saturating_add(rest)).into())
+			Ok(Some(Self::fill_weight(taker_side, met).saturating_add(rest)).into())
 		}
 
 		/// Cancels one of the caller's resting orders, releasing what it holds.
@@ -406,8 +407,14 @@ pub mod pallet {
 		#[pallet::weight(T::WeightInfo::cancel_all(T::MaxOpenOrders::get()))]
 		pub fn cancel_all(origin: OriginFor<T>, market: MarketId) -> DispatchResultWithPostInfo {
 			let who = ensure_signed(origin)?;
-			let cancelled = Self::do_cancel_all(&who, market)?;
-			Ok(Some(T::WeightInfo::cancel_all(cancelled)).into())
+			let (read, cancelled) = Self::do_cancel_all(&who, market)?;
+			// The caller's orders in other markets were read too.
+			let skipped = read.saturating_sub(cancelled);
+			Ok(Some(
+				T::WeightInfo::cancel_all(cancelled)
+					.saturating_add(T::DbWeight::get().reads(skipped.into())),
+			)
+			.into())
 		}
 	}
 }

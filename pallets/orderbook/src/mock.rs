@@ -94,7 +94,7 @@ impl pallet_orderbook::Config for Test {
 	type AssetId = u32;
 	type Assets = Assets;
 	type PalletId = OrderbookPalletId;
-	type FeeDestination = Treasury;
+	type OnFee = frame_support::traits::tokens::imbalance::ResolveTo<Treasury, Balances>;
 	type OrderDeposit = ConstU128<ORDER_DEPOSIT>;
 	type MaxOpenOrders = ConstU32<MAX_OPEN_ORDERS>;
 	type MaxPriceLevels = ConstU32<MAX_PRICE_LEVELS>;

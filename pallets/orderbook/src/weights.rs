@@ -41,6 +41,7 @@ pub trait WeightInfo {
 	fn set_market_status() -> Weight;
 	fn place_order_rest() -> Weight;
 	fn place_order_fill(f: u32, ) -> Weight;
+	fn place_order_fill_bids(f: u32, ) -> Weight;
 	fn place_order_evict(n: u32, ) -> Weight;
 	fn cancel_order() -> Weight;
 	fn cancel_all(n: u32, ) -> Weight;
@@ -127,6 +128,20 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(121), added: 2596, mode: `MaxEncodedLen`)
 	/// The range of component `f` is `[1, 32]`.
 	fn place_order_fill(f: u32, ) -> Weight {
+		// Proof Size summary in bytes:
+		//  Measured:  `1449 + f * (203 ±0)`
+		//  Estimated: `11402 + f * (2599 ±0)`
+		// Minimum execution time: 5_635_046_000 picoseconds.
+		Weight::from_parts(5_662_037_000, 11402)
+			// Standard Error: 120_294_699
+			.saturating_add(Weight::from_parts(5_600_028_901, 0).saturating_mul(f.into()))
+			.saturating_add(T::DbWeight::get().reads(12_u64))
+			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(f.into())))
+			.saturating_add(T::DbWeight::get().writes(11_u64))
+			.saturating_add(T::DbWeight::get().writes((2_u64).saturating_mul(f.into())))
+			.saturating_add(Weight::from_parts(0, 2599).saturating_mul(f.into()))
+	}
+	fn place_order_fill_bids(f: u32, ) -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `1449 + f * (203 ±0)`
 		//  Estimated: `11402 + f * (2599 ±0)`
@@ -276,6 +291,15 @@ impl WeightInfo for () {
 			.saturating_add(ParityDbWeight::get().writes(8_u64))
 	}
 	fn place_order_fill(f: u32, ) -> Weight {
+		Weight::from_parts(5_662_037_000, 11402)
+			.saturating_add(Weight::from_parts(5_600_028_901, 0).saturating_mul(f.into()))
+			.saturating_add(ParityDbWeight::get().reads(12_u64))
+			.saturating_add(ParityDbWeight::get().reads((2_u64).saturating_mul(f.into())))
+			.saturating_add(ParityDbWeight::get().writes(11_u64))
+			.saturating_add(ParityDbWeight::get().writes((2_u64).saturating_mul(f.into())))
+			.saturating_add(Weight::from_parts(0, 2599).saturating_mul(f.into()))
+	}
+	fn place_order_fill_bids(f: u32, ) -> Weight {
 		Weight::from_parts(5_662_037_000, 11402)
 			.saturating_add(Weight::from_parts(5_600_028_901, 0).saturating_mul(f.into()))
 			.saturating_add(ParityDbWeight::get().reads(12_u64))

@@ -40,7 +40,10 @@ pub trait BenchmarkHelper<AccountId> {
 #[frame_support::pallet]
 pub mod pallet {
 	use super::*;
-	use frame_support::{pallet_prelude::*, traits::fungible};
+	use frame_support::{
+		pallet_prelude::*,
+		traits::{fungible, OnUnbalanced},
+	};
 	use frame_system::pallet_prelude::*;
 	use sp_core::H256;
 	use sp_runtime::Perbill;
@@ -50,6 +53,9 @@ pub mod pallet {
 	pub type BalanceOf<T> = <<T as Config>::Currency as fungible::Inspect<
 		<T as frame_system::Config>::AccountId,
 	>>::Balance;
+	/// Native funds taken from a bond and not yet placed anywhere.
+	pub type CreditOf<T> =
+		fungible::Credit<<T as frame_system::Config>::AccountId, <T as Config>::Currency>;
 	pub type SlaModuleOf<T> = SlaModule<BalanceOf<T>>;
 	pub type BondLedgerOf<T> = BondLedger<BlockNumberFor<T>, <T as Config>::MaxUnbondingChunks>;
 	pub type SubscriptionsOf<T> = BoundedVec<(ClassId, ModuleId), <T as Config>::MaxSubscriptions>;
@@ -75,7 +81,8 @@ pub mod pallet {
 
 		/// The native currency: bonds are held in it and slashes paid from the hold.
 		type Currency: fungible::Mutate<Self::AccountId, Balance = u128>
-			+ fungible::MutateHold<Self::AccountId, Reason = Self::RuntimeHoldReason>;
+			+ fungible::MutateHold<Self::AccountId, Reason = Self::RuntimeHoldReason>
+			+ fungible::BalancedHold<Self::AccountId>;
 
 		/// The overarching hold reason.
 		type RuntimeHoldReason: From<HoldReason>;
@@ -86,8 +93,9 @@ pub mod pallet {
 		/// Jobs: who owns one and who served it (the federation pallet).
 		type Jobs: JobInspect<Self::AccountId>;
 
-		/// Receives what a slash leaves after compensation and bounty.
-		type Treasury: Get<Self::AccountId>;
+		/// Receives what a slash leaves after compensation and bounty, as a
+		/// credit taken from the bond (the treasury).
+		type OnSlash: OnUnbalanced<CreditOf<Self>>;
 
 		/// The reporter's share of an upheld report's slash, paid after the job
 		/// owner's compensation.

@@ -168,7 +168,7 @@ impl pallet_sla::Config for Test {
 	type RuntimeHoldReason = RuntimeHoldReason;
 	type Compute = MockCompute;
 	type Jobs = MockJobs;
-	type Treasury = Treasury;
+	type OnSlash = frame_support::traits::tokens::imbalance::ResolveTo<Treasury, Balances>;
 	type ReporterBounty = ReporterBounty;
 	type MaxSubscriptions = frame_support::traits::ConstU32<MAX_SUBSCRIPTIONS>;
 	type MaxUnbondingChunks = frame_support::traits::ConstU32<MAX_CHUNKS>;
