@@ -9,6 +9,9 @@ scripts/setup.sh
 
 step() { printf '\n== %s (%s)\n' "$1" "$(date +%T)"; }
 
+step "weights measured on the pallets' current code"
+scripts/check-weights.sh
+
 # Builds utc-node too (its integration tests run the binary); the end-to-end
 # tests below use that binary.
 step "cargo test: runtime, node, primitives, routing"
@@ -31,6 +34,12 @@ if [ ${#pallets[@]} -gt 0 ]; then
 	done
 	SKIP_WASM_BUILD=1 cargo test "${args[@]}" --features "$(IFS=,; echo "${features[*]}")"
 fi
+
+# The runtime fuzzer: a fixed seed, 100,000 calls through frame_executive with
+# every pallet's try_state after each block (the runtime built with try-runtime).
+# A long run: `cargo run --release -p utc-fuzz -- --seed <n> --calls <n>`.
+step "runtime fuzzer (fixed seed, 100,000 calls, runtime built with try-runtime)"
+SKIP_WASM_BUILD=1 cargo test -p utc-fuzz -- --nocapture
 
 # The agent's tests run against the real engines, which this script starts and stops.
 step "job engines up (podman image, Slurm cluster)"

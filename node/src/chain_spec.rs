@@ -1,5 +1,6 @@
-//! The chain specs this node knows by name: `dev` and `local`. Any other `--chain`
-//! value is read as the path of a chain spec file.
+//! The chain specs this node knows by name: `dev`, `local` and
+//! `production-template`. Any other `--chain` value is read as the path of a
+//! chain spec file.
 
 use sc_service::{ChainType, Properties};
 use utc_runtime::{TOKEN_DECIMALS, TOKEN_SYMBOL, WASM_BINARY};
@@ -41,6 +42,21 @@ pub fn local_chain_spec() -> Result<ChainSpec, String> {
 		.with_id("utc_local_testnet")
 		.with_chain_type(ChainType::Local)
 		.with_genesis_config_preset_name(sp_genesis_builder::LOCAL_TESTNET_RUNTIME_PRESET)
+		.with_properties(properties())
+		.build())
+}
+
+/// `--chain production-template`: the start of a real network's spec. It names no
+/// validator, governance key or funded account: export it, fill those in, and
+/// start every node with the edited file.
+pub fn production_template_chain_spec() -> Result<ChainSpec, String> {
+	Ok(ChainSpec::builder(wasm_binary()?, None)
+		.with_name("UTC chain")
+		.with_id("utc")
+		.with_chain_type(ChainType::Live)
+		.with_genesis_config_preset_name(
+			utc_runtime::genesis_config_presets::PRODUCTION_TEMPLATE_PRESET,
+		)
 		.with_properties(properties())
 		.build())
 }

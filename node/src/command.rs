@@ -38,11 +38,13 @@ impl SubstrateCli for Cli {
 		Ok(match id {
 			"dev" => Box::new(chain_spec::development_chain_spec()?),
 			"" | "local" => Box::new(chain_spec::local_chain_spec()?),
+			"production-template" => Box::new(chain_spec::production_template_chain_spec()?),
 			path => {
 				let path = std::path::PathBuf::from(path);
 				if !path.is_file() {
 					return Err(format!(
-						"unknown chain `{}`: use `dev`, `local` or the path of a chain spec file",
+						"unknown chain `{}`: use `dev`, `local`, `production-template` or the \
+						 path of a chain spec file",
 						path.display()
 					));
 				}
@@ -122,20 +124,41 @@ pub fn run() -> sc_cli::Result<()> {
 			use sp_runtime::traits::HashingFor;
 
 			let runner = cli.create_runner(cmd)?;
-			runner.sync_run(|config| {
-				match cmd {
-				BenchmarkCmd::Pallet(cmd) =>
-					cmd.run_with_spec::<HashingFor<Block>, ()>(Some(config.chain_spec)),
+			runner.sync_run(|config| match cmd {
+				BenchmarkCmd::Pallet(cmd) => {
+					cmd.run_with_spec::<HashingFor<Block>, ()>(Some(config.chain_spec))
+				}
 				BenchmarkCmd::Block(cmd) => {
 					let PartialComponents { client, .. } = service::new_partial(&config)?;
 					cmd.run(client)
-				},
-				BenchmarkCmd::Machine(cmd) =>
-					cmd.run(&config, frame_benchmarking_cli::SUBSTRATE_REFERENCE_HARDWARE.clone()),
-				BenchmarkCmd::Storage(_) | BenchmarkCmd::Overhead(_) | BenchmarkCmd::Extrinsic(_) =>
-					Err("utc-node supports `benchmark pallet`, `benchmark block` and `benchmark machine`"
-						.into()),
-			}
+				}
+				BenchmarkCmd::Machine(cmd) => {
+					cmd.run(&config, frame_benchmarking_cli::SUBSTRATE_REFERENCE_HARDWARE.clone())
+				}
+				BenchmarkCmd::Storage(cmd) => {
+					let PartialComponents { client, backend, .. } = service::new_partial(&config)?;
+					let db = backend.expose_db();
+					let storage = backend.expose_storage();
+					let cache = backend.expose_shared_trie_cache();
+					cmd.run(config, client, db, storage, cache)
+				}
+				BenchmarkCmd::Overhead(cmd) => {
+					let PartialComponents { client, .. } = service::new_partial(&config)?;
+					let remarks = crate::benchmarking::RemarkBuilder::new(client.clone());
+					cmd.run(
+						config.chain_spec.name().into(),
+						client,
+						crate::benchmarking::inherent_benchmark_data()?,
+						Vec::new(),
+						&remarks,
+						false,
+					)
+				}
+				BenchmarkCmd::Extrinsic(_) => {
+					Err("utc-node supports `benchmark pallet`, `block`, `machine`, `storage` and \
+					     `overhead`"
+						.into())
+				}
 			})
 		}
 		Some(Subcommand::Attest(cmd)) => {

@@ -20,7 +20,12 @@ type FullGrandpaBlockImport =
 	sc_consensus_grandpa::GrandpaBlockImport<FullBackend, Block, FullClient, FullSelectChain>;
 
 /// The host functions the runtime may call.
+#[cfg(not(feature = "runtime-benchmarks"))]
 pub type HostFunctions = sp_io::SubstrateHostFunctions;
+/// The host functions the runtime may call, and those its benchmarks call.
+#[cfg(feature = "runtime-benchmarks")]
+pub type HostFunctions =
+	(sp_io::SubstrateHostFunctions, frame_benchmarking::benchmarking::HostFunctions);
 
 /// The period, in blocks, at which GRANDPA justifications are imported and generated.
 const GRANDPA_JUSTIFICATION_PERIOD: u32 = 512;

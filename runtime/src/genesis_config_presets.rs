@@ -1,5 +1,7 @@
 //! Genesis presets: `development` (one validator, Alice) and `local_testnet`
-//! (Alice and Bob). Both fund the well-known dev accounts and make Alice sudo.
+//! (Alice and Bob), which fund the well-known dev accounts and make Alice sudo;
+//! and `production-template`, the start of a real network's chain spec, which
+//! names no key at all: its operators fill in validators, governance and funds.
 
 use alloc::{vec, vec::Vec};
 use frame_support::build_struct_json_patch;
@@ -147,11 +149,30 @@ pub fn local_config_genesis() -> Value {
 	)
 }
 
+/// The name of the preset a real network's chain spec starts from.
+pub const PRODUCTION_TEMPLATE_PRESET: &str = "production-template";
+
+/// `production-template`: UTC chain's standard class and SLA modules with the
+/// production delays, and nothing anyone holds a key to: no validator, no sudo
+/// key, no funded account, no attestor, no routing key. The network's operators
+/// set `aura.authorities`, `grandpa.authorities`, `federation.routers`,
+/// `sudo.key` and `balances.balances` in the exported spec.
+pub fn production_template_genesis() -> Value {
+	build_struct_json_patch!(RuntimeGenesisConfig {
+		compute: ComputeConfig { classes: vec![example_class()] },
+		sla: SlaConfig { modules: example_modules() },
+		federation: FederationConfig {
+			class_kinds: vec![(0, WorkloadKinds { command: true, container: true, batch: true })],
+		},
+	})
+}
+
 /// The JSON patch of the preset `id`, if there is one.
 pub fn get_preset(id: &PresetId) -> Option<Vec<u8>> {
 	let patch = match id.as_ref() {
 		sp_genesis_builder::DEV_RUNTIME_PRESET => development_config_genesis(),
 		sp_genesis_builder::LOCAL_TESTNET_RUNTIME_PRESET => local_config_genesis(),
+		PRODUCTION_TEMPLATE_PRESET => production_template_genesis(),
 		_ => return None,
 	};
 	serde_json::to_string(&patch).ok().map(|json| json.into_bytes())
@@ -162,5 +183,6 @@ pub fn preset_names() -> Vec<PresetId> {
 	vec![
 		PresetId::from(sp_genesis_builder::DEV_RUNTIME_PRESET),
 		PresetId::from(sp_genesis_builder::LOCAL_TESTNET_RUNTIME_PRESET),
+		PresetId::from(PRODUCTION_TEMPLATE_PRESET),
 	]
 }

@@ -16,6 +16,9 @@ pub mod apis;
 mod benchmarks;
 pub mod configs;
 pub mod genesis_config_presets;
+#[cfg(feature = "std")]
+pub mod testing;
+pub mod weights;
 
 use alloc::vec::Vec;
 use sp_runtime::{
@@ -200,6 +203,9 @@ mod runtime {
 
 	#[runtime::pallet_index(11)]
 	pub type Federation = pallet_federation;
+
+	#[runtime::pallet_index(12)]
+	pub type Treasury = pallet_treasury;
 }
 
 #[cfg(test)]

@@ -4,47 +4,14 @@
 
 use codec::Encode;
 use frame_support::{assert_noop, assert_ok, traits::UnfilteredDispatchable};
-use serde_json::Value;
-use sp_consensus_aura::{Slot, AURA_ENGINE_ID};
 use sp_keyring::Sr25519Keyring;
-use sp_runtime::{
-	generic::{Digest, DigestItem, Era},
-	traits::{Header as HeaderT, StaticLookup},
-	DispatchError, MultiSignature, TokenError,
-};
+use sp_runtime::{DispatchError, TokenError};
 
 use crate::{
 	genesis_config_presets::{self, ENDOWMENT},
+	testing::{genesis_of, signed},
 	*,
 };
-
-/// Writes `patch` over `base`, the way a chain spec applies a preset to the
-/// default genesis config.
-fn merge(base: &mut Value, patch: Value) {
-	match (base, patch) {
-		(Value::Object(base), Value::Object(patch)) => {
-			for (key, value) in patch {
-				merge(base.entry(key).or_insert(Value::Null), value);
-			}
-		}
-		(base, patch) => *base = patch,
-	}
-}
-
-/// The storage of genesis built from the named preset.
-fn genesis_of(preset: &str) -> sp_io::TestExternalities {
-	let patch = genesis_config_presets::get_preset(&preset.into()).expect("preset exists");
-	let mut config = serde_json::to_value(RuntimeGenesisConfig::default()).unwrap();
-	merge(&mut config, serde_json::from_slice(&patch).unwrap());
-	let mut ext = sp_io::TestExternalities::default();
-	ext.execute_with(|| {
-		frame_support::genesis_builder_helper::build_state::<RuntimeGenesisConfig>(
-			serde_json::to_vec(&config).unwrap(),
-		)
-		.expect("preset builds a genesis state")
-	});
-	ext
-}
 
 fn alice() -> AccountId {
 	Sr25519Keyring::Alice.to_account_id()
@@ -54,40 +21,13 @@ fn bob() -> AccountId {
 	Sr25519Keyring::Bob.to_account_id()
 }
 
-/// A transaction signed by `signer` with this runtime's full extension pipeline.
-fn signed(signer: Sr25519Keyring, nonce: Nonce, call: RuntimeCall) -> UncheckedExtrinsic {
-	let extension: TxExtension = (
-		frame_system::AuthorizeCall::new(),
-		frame_system::CheckNonZeroSender::new(),
-		frame_system::CheckSpecVersion::new(),
-		frame_system::CheckTxVersion::new(),
-		frame_system::CheckGenesis::new(),
-		frame_system::CheckEra::from(Era::Immortal),
-		frame_system::CheckNonce::from(nonce),
-		frame_system::CheckWeight::new(),
-		pallet_transaction_payment::ChargeTransactionPayment::from(0),
-		frame_system::WeightReclaim::new(),
-	);
-	let payload = SignedPayload::new(call.clone(), extension.clone()).expect("implicit data");
-	let signature = MultiSignature::Sr25519(payload.using_encoded(|bytes| signer.sign(bytes)));
-	UncheckedExtrinsic::new_signed(
-		call,
-		<Runtime as frame_system::Config>::Lookup::unlookup(signer.to_account_id()),
-		signature,
-		extension,
-	)
-}
-
-fn header_of_block_one() -> Header {
-	let digest =
-		Digest { logs: vec![DigestItem::PreRuntime(AURA_ENGINE_ID, Slot::from(1u64).encode())] };
-	Header::new(1, Default::default(), Default::default(), System::block_hash(0), digest)
-}
-
 #[test]
-fn every_preset_builds_a_genesis_state() {
+fn every_dev_preset_builds_a_genesis_state() {
 	for preset in genesis_config_presets::preset_names() {
 		let name = core::str::from_utf8(preset.as_ref()).unwrap().to_owned();
+		if name == genesis_config_presets::PRODUCTION_TEMPLATE_PRESET {
+			continue;
+		}
 		genesis_of(&name).execute_with(|| {
 			assert_eq!(Balances::free_balance(alice()), ENDOWMENT, "{name}");
 			assert_eq!(pallet_sudo::Key::<Runtime>::get(), Some(alice()), "{name}");
@@ -96,6 +36,43 @@ fn every_preset_builds_a_genesis_state() {
 		});
 	}
 	assert_eq!(genesis_config_presets::get_preset(&"no-such-preset".into()), None);
+}
+
+#[test]
+fn the_production_template_names_no_well_known_key_and_builds_once_filled_in() {
+	let name = genesis_config_presets::PRODUCTION_TEMPLATE_PRESET;
+	let patch = genesis_config_presets::get_preset(&name.into()).expect("the template exists");
+	let json = String::from_utf8(patch).unwrap().to_lowercase();
+	for key in testing::well_known_keys() {
+		assert!(!json.contains(&key.to_lowercase()), "the template holds the dev key {key}");
+	}
+	// As exported, it has no validator, no sudo key, no funds and no attestor.
+	genesis_of(name).execute_with(|| {
+		assert!(pallet_aura::Authorities::<Runtime>::get().is_empty());
+		assert_eq!(pallet_sudo::Key::<Runtime>::get(), None);
+		assert_eq!(Balances::total_issuance(), Balances::minimum_balance());
+		assert_eq!(pallet_compute::Attestors::<Runtime>::iter().count(), 0);
+		assert!(pallet_compute::Classes::<Runtime>::contains_key(0));
+		assert_eq!(pallet_sla::Modules::<Runtime>::iter().count(), 3);
+		let delays = pallet_sla::Parameters::<Runtime>::get();
+		assert_eq!((delays.unbonding_delay, delays.dispute_window), (7 * DAYS, DAYS));
+	});
+	// An operator's keys filled in: the chain starts with them.
+	let operator = Sr25519Keyring::Ferdie;
+	let config = testing::genesis_config(
+		name,
+		Some(serde_json::json!({
+			"aura": { "authorities": [operator.public().to_string()] },
+			"grandpa": { "authorities": [[sp_keyring::Ed25519Keyring::Ferdie.public().to_string(), 1]] },
+			"sudo": { "key": operator.to_account_id().to_string() },
+			"balances": { "balances": [[operator.to_account_id().to_string(), 10 * UNIT]] },
+		})),
+	);
+	testing::genesis_state(&config).execute_with(|| {
+		assert_eq!(pallet_aura::Authorities::<Runtime>::get().len(), 1);
+		assert_eq!(pallet_sudo::Key::<Runtime>::get(), Some(operator.to_account_id()));
+		assert_eq!(Balances::free_balance(operator.to_account_id()), 10 * UNIT);
+	});
 }
 
 #[test]
@@ -111,7 +88,7 @@ fn block_with_a_transfer_executes_and_reexecutes_to_the_same_state() {
 	let amount = 42 * UNIT;
 	let mut ext = genesis_of(sp_genesis_builder::DEV_RUNTIME_PRESET);
 	let block = ext.execute_with(|| {
-		let header = header_of_block_one();
+		let header = testing::header(1, System::block_hash(0), 1);
 		Executive::initialize_block(&header);
 		let timestamp =
 			UncheckedExtrinsic::new_bare(RuntimeCall::Timestamp(pallet_timestamp::Call::set {
@@ -140,6 +117,47 @@ fn block_with_a_transfer_executes_and_reexecutes_to_the_same_state() {
 	genesis_of(sp_genesis_builder::DEV_RUNTIME_PRESET).execute_with(|| {
 		Executive::execute_block(block.into());
 		assert_eq!(Balances::free_balance(bob()), ENDOWMENT + amount);
+	});
+}
+
+#[test]
+fn transaction_fees_go_to_the_treasury_and_governance_spends_them() {
+	genesis_of(sp_genesis_builder::DEV_RUNTIME_PRESET).execute_with(|| {
+		let header = testing::header(1, System::block_hash(0), 1);
+		Executive::initialize_block(&header);
+		let treasury = configs::TreasuryAccount::get();
+		assert_eq!(treasury, Treasury::account_id());
+		let (issuance, before) = (Balances::total_issuance(), Balances::free_balance(&treasury));
+		let transfer = signed(
+			Sr25519Keyring::Alice,
+			0,
+			RuntimeCall::Balances(pallet_balances::Call::transfer_keep_alive {
+				dest: bob().into(),
+				value: UNIT,
+			}),
+		);
+		assert_ok!(Executive::apply_extrinsic(transfer).unwrap());
+		let fee = ENDOWMENT - UNIT - Balances::free_balance(alice());
+		assert!(fee > 0);
+		assert_eq!(Balances::free_balance(&treasury), before + fee, "the fee is in the treasury");
+		assert_eq!(Balances::total_issuance(), issuance, "nothing was burned or minted");
+
+		// Governance spends from it; the beneficiary claims the payout.
+		let charlie = Sr25519Keyring::Charlie.to_account_id();
+		assert_ok!(Treasury::spend(
+			RuntimeOrigin::root(),
+			Box::new(()),
+			fee,
+			Box::new(charlie.clone()),
+			None
+		));
+		assert_ok!(Treasury::payout(RuntimeOrigin::signed(charlie.clone()), 0));
+		assert_eq!(Balances::free_balance(&charlie), ENDOWMENT + fee);
+		assert_eq!(Balances::free_balance(&treasury), before);
+		assert_noop!(
+			Treasury::spend(RuntimeOrigin::signed(alice()), Box::new(()), 1, Box::new(bob()), None),
+			DispatchError::BadOrigin
+		);
 	});
 }
 
@@ -221,9 +239,10 @@ fn a_mint_needs_a_bond_under_a_subscribed_module() {
 		assert_ok!(Sla::subscribe(origin(), 0, 0));
 		use utc_primitives::BackingCheck;
 		// 1 UNIT backs 1,000 thousandths of an hour under module 0.
-		assert!(Sla::can_back(&provider, 0, 0, 1_000));
-		assert!(!Sla::can_back(&provider, 0, 0, 1_001));
-		assert!(!Sla::can_back(&alice(), 0, 0, 1));
+		let owes_nothing = |_| 0;
+		assert!(Sla::can_back(&provider, 0, &owes_nothing, 1_000));
+		assert!(!Sla::can_back(&provider, 0, &owes_nothing, 1_001));
+		assert!(!Sla::can_back(&alice(), 0, &owes_nothing, 1));
 	});
 }
 
@@ -269,7 +288,7 @@ fn the_pool_takes_a_signed_routing_batch_and_refuses_a_forged_one() {
 	use frame_system::offchain::CreateAuthorizedTransaction;
 	use sp_runtime::transaction_validity::{InvalidTransaction, TransactionSource};
 	genesis_of(sp_genesis_builder::DEV_RUNTIME_PRESET).execute_with(|| {
-		Executive::initialize_block(&header_of_block_one());
+		Executive::initialize_block(&testing::header(1, System::block_hash(0), 1));
 		let batch_of = |signer: Sr25519Keyring| {
 			let batch = pallet_federation::RoutingBatch {
 				at: 1,

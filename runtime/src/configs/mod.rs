@@ -3,10 +3,11 @@
 use frame_support::{
 	derive_impl, parameter_types,
 	traits::{
+		tokens::{imbalance::ResolveTo, pay::PayFromAccount, UnityAssetBalanceConversion},
 		AsEnsureOriginWithArg, ConstBool, ConstU128, ConstU32, ConstU64, ConstU8, VariantCountOf,
 	},
 	weights::{
-		constants::{ParityDbWeight, WEIGHT_REF_TIME_PER_SECOND},
+		constants::WEIGHT_REF_TIME_PER_SECOND,
 		IdentityFee, Weight,
 	},
 	PalletId,
@@ -18,7 +19,7 @@ use frame_system::{
 use pallet_transaction_payment::{ConstFeeMultiplier, FungibleAdapter, Multiplier};
 use sp_consensus_aura::sr25519::AuthorityId as AuraId;
 use sp_runtime::{
-	traits::{AccountIdConversion, One},
+	traits::{AccountIdConversion, IdentityLookup, One},
 	Perbill,
 };
 use sp_version::RuntimeVersion;
@@ -39,17 +40,21 @@ const NORMAL_DISPATCH_RATIO: Perbill = Perbill::from_percent(75);
 /// a council or referenda can replace it here without touching any pallet.
 pub type AdminOrigin = EnsureRoot<AccountId>;
 
-/// The treasury: receives trading fees and the treasury's share of slashes.
+/// The treasury (pallet-treasury): receives transaction and trading fees and
+/// the treasury's share of slashes; governance spends from it.
 pub const TREASURY_PALLET_ID: PalletId = PalletId(*b"utc/trsy");
+
+/// Places a native credit (a fee, a slash) in the treasury's account.
+pub type ToTreasury = ResolveTo<TreasuryAccount, Balances>;
 
 parameter_types! {
 	pub const BlockHashCount: BlockNumber = 2400;
 	pub const Version: RuntimeVersion = VERSION;
 
-	/// Two seconds of compute per block, 75% of it for normal transactions.
-	pub RuntimeBlockWeights: BlockWeights = BlockWeights::with_sensible_defaults(
+	/// Two seconds of compute per block, 75% of it for normal transactions, with
+	/// the measured cost of an empty block and of an extrinsic beyond its call.
+	pub RuntimeBlockWeights: BlockWeights = block_weights(
 		Weight::from_parts(2u64 * WEIGHT_REF_TIME_PER_SECOND, u64::MAX),
-		NORMAL_DISPATCH_RATIO,
 	);
 	/// Five MiB per block, 75% of it for normal transactions.
 	pub RuntimeBlockLength: BlockLength = BlockLength::builder()
@@ -63,6 +68,26 @@ parameter_types! {
 	pub TreasuryAccount: AccountId = TREASURY_PALLET_ID.into_account_truncating();
 }
 
+/// `max` per block: what `BlockWeights::with_sensible_defaults` sets (a tenth
+/// for `on_initialize`, `NORMAL_DISPATCH_RATIO` for normal transactions, the rest
+/// reserved for operational ones), with UTC chain's measured base weights.
+fn block_weights(max: Weight) -> BlockWeights {
+	use frame_support::dispatch::DispatchClass;
+	let normal = NORMAL_DISPATCH_RATIO * max;
+	BlockWeights::builder()
+		.base_block(crate::weights::BlockExecutionWeight::get())
+		.for_class(DispatchClass::all(), |class| {
+			class.base_extrinsic = crate::weights::ExtrinsicBaseWeight::get();
+		})
+		.for_class(DispatchClass::Normal, |class| class.max_total = Some(normal))
+		.for_class(DispatchClass::Operational, |class| {
+			class.max_total = Some(max);
+			class.reserved = Some(max - normal);
+		})
+		.avg_block_initialization(Perbill::from_percent(10))
+		.build_or_panic()
+}
+
 /// frame-system: the solochain defaults, with this chain's types and limits.
 #[derive_impl(frame_system::config_preludes::SolochainDefaultConfig)]
 impl frame_system::Config for Runtime {
@@ -74,7 +99,7 @@ impl frame_system::Config for Runtime {
 	type Hash = Hash;
 	type BlockHashCount = BlockHashCount;
 	/// The node stores its state in ParityDB.
-	type DbWeight = ParityDbWeight;
+	type DbWeight = crate::weights::ParityDbWeight;
 	type Version = Version;
 	type AccountData = pallet_balances::AccountData<Balance>;
 	type SS58Prefix = SS58Prefix;
@@ -127,12 +152,51 @@ impl pallet_balances::Config for Runtime {
 
 parameter_types! {
 	pub FeeMultiplier: Multiplier = Multiplier::one();
+	pub const TreasuryPalletId: PalletId = TREASURY_PALLET_ID;
+	/// Governance may spend any amount the treasury holds.
+	pub const MaxTreasurySpend: Balance = Balance::MAX;
 }
 
-/// Fees are paid in the native token and burned.
+/// pallet-treasury: governance (`AdminOrigin`, root for now) spends what fees and
+/// slashes paid in; nothing is burned at the spend period.
+impl pallet_treasury::Config for Runtime {
+	type Currency = Balances;
+	type RejectOrigin = AdminOrigin;
+	type RuntimeEvent = RuntimeEvent;
+	type SpendPeriod = ConstU32<{ DAYS }>;
+	type Burn = ();
+	type PalletId = TreasuryPalletId;
+	type BurnDestination = ();
+	type WeightInfo = pallet_treasury::weights::SubstrateWeight<Runtime>;
+	type SpendFunds = ();
+	type MaxApprovals = ConstU32<100>;
+	type SpendOrigin = EnsureRootWithSuccess<AccountId, MaxTreasurySpend>;
+	type AssetKind = ();
+	type Beneficiary = AccountId;
+	type BeneficiaryLookup = IdentityLookup<AccountId>;
+	type Paymaster = PayFromAccount<Balances, TreasuryAccount>;
+	type BalanceConverter = UnityAssetBalanceConversion;
+	type PayoutPeriod = ConstU32<{ 30 * DAYS }>;
+	#[cfg(feature = "runtime-benchmarks")]
+	type BenchmarkHelper = TreasuryArguments;
+	type BlockNumberProvider = System;
+}
+
+/// Spends of the native token (the only asset kind) to a seeded account.
+#[cfg(feature = "runtime-benchmarks")]
+pub struct TreasuryArguments;
+#[cfg(feature = "runtime-benchmarks")]
+impl pallet_treasury::ArgumentsFactory<(), AccountId> for TreasuryArguments {
+	fn create_asset_kind(_seed: u32) {}
+	fn create_beneficiary(seed: [u8; 32]) -> AccountId {
+		AccountId::new(seed)
+	}
+}
+
+/// Fees are paid in the native token, to the treasury.
 impl pallet_transaction_payment::Config for Runtime {
 	type RuntimeEvent = RuntimeEvent;
-	type OnChargeTransaction = FungibleAdapter<Balances, ()>;
+	type OnChargeTransaction = FungibleAdapter<Balances, ToTreasury>;
 	type OperationalFeeMultiplier = ConstU8<5>;
 	type WeightToFee = IdentityFee<Balance>;
 	type LengthToFee = IdentityFee<Balance>;
@@ -232,7 +296,7 @@ impl pallet_orderbook::Config for Runtime {
 	type AssetId = AssetId;
 	type Assets = Assets;
 	type PalletId = OrderbookPalletId;
-	type FeeDestination = TreasuryAccount;
+	type OnFee = ToTreasury;
 	type OrderDeposit = ConstU128<{ 100 * MILLI_UNIT }>;
 	type MaxOpenOrders = ConstU32<64>;
 	type MaxPriceLevels = ConstU32<256>;
@@ -262,7 +326,7 @@ impl pallet_sla::Config for Runtime {
 	type Jobs = super::Federation;
 	#[cfg(feature = "runtime-benchmarks")]
 	type Jobs = benchmark_jobs::BenchmarkJobs;
-	type Treasury = TreasuryAccount;
+	type OnSlash = ToTreasury;
 	type ReporterBounty = ReporterBounty;
 	type MaxSubscriptions = ConstU32<16>;
 	type MaxUnbondingChunks = ConstU32<16>;
@@ -447,6 +511,8 @@ impl pallet_federation::Config for Runtime {
 	type MaxDeadlinesPerBlock = ConstU32<64>;
 	type MaxRoutingJobs = ConstU32<10_000>;
 	type BlockTimeMs = ConstU64<MILLI_SECS_PER_BLOCK>;
+	/// A week for the owner to report a finished job's breach.
+	type JobRetention = ConstU32<{ 7 * DAYS }>;
 	type WeightInfo = pallet_federation::weights::SubstrateWeight<Runtime>;
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = benchmark_jobs::FederationBenchmarkHelper;
