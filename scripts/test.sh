@@ -39,7 +39,7 @@ fi
 # every pallet's try_state after each block (the runtime built with try-runtime).
 # A long run: `cargo run --release -p utc-fuzz -- --seed <n> --calls <n>`.
 step "runtime fuzzer (fixed seed, 100,000 calls, runtime built with try-runtime)"
-SKIP_WASM_BUILD=1 cargo test -p utc-fuzz -- --nocapture
+SKIP_WASM_BUILD=1 cargo test --release -p utc-fuzz -- --nocapture
 
 # The agent's tests run against the real engines, which this script starts and stops.
 step "job engines up (podman image, Slurm cluster)"

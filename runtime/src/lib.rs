@@ -140,7 +140,10 @@ pub type SignedPayload = generic::SignedPayload<RuntimeCall, TxExtension>;
 /// chain's genesis writes is storage version 0 of every pallet of this workspace;
 /// from now on, an upgrade that changes a stored type or a storage item raises that
 /// pallet's storage version and lists its migration here.
-pub type Migrations = ();
+pub type Migrations = (
+	// Finished jobs get the block they finished at, to be pruned from.
+	pallet_federation::migrations::v1::MigrateV0ToV1<Runtime>,
+);
 
 /// Executive: dispatches calls to the pallets.
 pub type Executive = frame_executive::Executive<

@@ -85,15 +85,16 @@ export class UtcNode {
 }
 
 /**
- * Starts `utc-node --dev --tmp` (or with `args` instead of `--dev`) on free ports
- * and waits until its RPC server listens where it was told to.
+ * Starts `utc-node --dev --tmp` (or with `args` instead of `--dev`; `--tmp` only
+ * when `args` name no `--base-path`) on free ports and waits until its RPC
+ * server listens where it was told to.
  */
 export async function startNode({ args = ['--dev'], startTimeoutMs = 120_000 } = {}) {
   const rpcPort = await freePort();
   const p2pPort = await freePort();
   const child = spawn(NODE_BIN, [
     ...args,
-    '--tmp',
+    ...(args.includes('--base-path') ? [] : ['--tmp']),
     '--rpc-port', String(rpcPort),
     '--port', String(p2pPort),
     '--no-prometheus',

@@ -95,6 +95,30 @@ fn pending_jobs<T: Config>(
 	(holder, jobs)
 }
 
+/// `n` pending jobs, each of its own owner and meant for its own live provider
+/// (capacity spread over the most attestations it may hold): the worst case of
+/// every per-job step, which reads each provider's accounts afresh.
+fn jobs_for_distinct_providers<T: Config>(class: ClassId, n: u32) -> Vec<(JobId, T::AccountId)> {
+	ClassKinds::<T>::insert(class, WorkloadKinds { command: true, container: true, batch: true });
+	(0..n)
+		.map(|i| {
+			let (provider, _, modules) = live_provider::<T>(i, class, WHOLE, 1);
+			let holder: T::AccountId = account("holder", i, 0);
+			T::BenchmarkHelper::transfer(&provider, &holder, class, WHOLE);
+			let job = Federation::<T>::do_submit_job(
+				holder,
+				class,
+				WHOLE,
+				modules.to_vec(),
+				largest_workload(),
+				at::<T>(10),
+			)
+			.expect("a job is submitted");
+			(job, provider)
+		})
+		.collect()
+}
+
 /// A routing key in the keystore, made the only router.
 fn router<T: Config>() -> T::RoutingId {
 	let key = T::RoutingId::generate_pair(None);
@@ -190,22 +214,21 @@ mod benchmarks {
 		assert!(!Jobs::<T>::contains_key(jobs[0]) && !JobHistory::<T>::contains_key(jobs[0]));
 	}
 
-	/// `n` assignments to one provider with room for all of them: each checks the
-	/// provider's service, capacity, obligation and SLA, and queues a deadline.
+	/// `n` assignments, each to its own provider: each checks that provider's
+	/// service, capacity (all its attestations), obligation and SLA afresh, and
+	/// queues a deadline.
 	#[benchmark]
 	fn assign_jobs(n: Linear<1, { T::MaxBatch::get() }>) {
 		frame_system::Pallet::<T>::set_block_number(at::<T>(1));
 		let class = T::BenchmarkHelper::class();
-		let (provider, _, modules) = live_provider::<T>(0, class, Units::from(n) * WHOLE, n);
-		let (_, jobs) = pending_jobs::<T>(&provider, class, WHOLE, &modules, n);
+		let assignments = jobs_for_distinct_providers::<T>(class, n);
 		let key = router::<T>();
-		let (batch, signature) =
-			signed_batch::<T>(&key, jobs.iter().map(|j| (*j, provider.clone())).collect());
+		let (batch, signature) = signed_batch::<T>(&key, assignments);
 
 		#[extrinsic_call]
 		_(RawOrigin::Authorized, batch, signature);
 
-		assert_eq!(Services::<T>::get(&provider).map(|s| s.in_flight), Some(n));
+		assert_eq!(PendingJobs::<T>::iter().count(), 0);
 	}
 
 	/// The pool's check of a full batch: the router set, freshness and signature.
@@ -344,28 +367,9 @@ mod benchmarks {
 	fn on_initialize_deadlines(n: Linear<1, { T::MaxDeadlinesPerBlock::get() }>) {
 		frame_system::Pallet::<T>::set_block_number(at::<T>(1));
 		let class = T::BenchmarkHelper::class();
-		ClassKinds::<T>::insert(
-			class,
-			WorkloadKinds { command: true, container: true, batch: true },
-		);
 		// Each job of its own owner on its own provider: every breach touches
 		// its own accounts, bonds and ledgers.
-		let mut assignments = Vec::new();
-		for i in 0..n {
-			let (provider, _, modules) = live_provider::<T>(i, class, WHOLE, 1);
-			let holder: T::AccountId = account("holder", i, 0);
-			T::BenchmarkHelper::transfer(&provider, &holder, class, WHOLE);
-			let job = Federation::<T>::do_submit_job(
-				holder,
-				class,
-				WHOLE,
-				modules.to_vec(),
-				largest_workload(),
-				at::<T>(10),
-			)
-			.expect("a job is submitted");
-			assignments.push((job, provider));
-		}
+		let assignments = jobs_for_distinct_providers::<T>(class, n);
 		let key = router::<T>();
 		for chunk in assignments.chunks(T::MaxBatch::get().max(1) as usize) {
 			let (batch, _) = signed_batch::<T>(&key, chunk.to_vec());

@@ -8,6 +8,7 @@ pub use pallet::*;
 #[cfg(feature = "runtime-benchmarks")]
 mod benchmarking;
 mod impls;
+pub mod migrations;
 #[cfg(test)]
 mod mock;
 pub mod offchain;
@@ -65,7 +66,8 @@ pub trait BenchmarkHelper<AccountId> {
 	/// A class whose units are hours with three decimals.
 	fn class() -> utc_primitives::ClassId;
 	/// Makes `who` a registered provider with `units` of live capacity in `class`,
-	/// all of it minted and owed, its tokens kept by `who`.
+	/// all of it minted and owed, its tokens kept by `who`; the capacity spread
+	/// over as many attestations as a provider may hold, each read when routing.
 	fn provider(who: &AccountId, class: utc_primitives::ClassId, units: utc_primitives::Units);
 	/// Moves `units` of `class` tokens from `from` to `to`.
 	fn transfer(
@@ -118,7 +120,8 @@ pub mod pallet {
 	pub const MAX_HISTORY: u32 = 32;
 
 	/// The layout of this pallet's storage; a change to it comes with a migration.
-	const STORAGE_VERSION: StorageVersion = StorageVersion::new(0);
+	/// Version 1 added `FinishedAt` (`migrations::v1`).
+	const STORAGE_VERSION: StorageVersion = StorageVersion::new(1);
 
 	#[pallet::pallet]
 	#[pallet::storage_version(STORAGE_VERSION)]

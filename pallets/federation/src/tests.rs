@@ -742,6 +742,35 @@ mod prune_job {
 	}
 }
 
+mod migrations {
+	use super::*;
+	use crate::FinishedAt;
+	use frame_support::traits::{GetStorageVersion, OnRuntimeUpgrade, StorageVersion};
+
+	#[test]
+	fn v1_records_the_finish_of_jobs_finished_before_it() {
+		ExtBuilder::build_and_execute(|| {
+			setup();
+			let cancelled = submit(HOUR, vec![START]);
+			assert_ok!(Federation::cancel_job(RuntimeOrigin::signed(holder()), cancelled));
+			let pending = submit(HOUR, vec![START]);
+			// The state a version-0 chain has: no finish recorded.
+			run_to_block(7);
+			FinishedAt::<Test>::remove(cancelled);
+			StorageVersion::new(0).put::<Federation>();
+
+			crate::migrations::v1::MigrateV0ToV1::<Test>::on_runtime_upgrade();
+			assert_eq!(FinishedAt::<Test>::get(cancelled), Some(7));
+			assert_eq!(FinishedAt::<Test>::get(pending), None);
+			assert_eq!(Federation::on_chain_storage_version(), StorageVersion::new(1));
+			// Once at version 1, it does nothing.
+			FinishedAt::<Test>::insert(cancelled, 3);
+			crate::migrations::v1::MigrateV0ToV1::<Test>::on_runtime_upgrade();
+			assert_eq!(FinishedAt::<Test>::get(cancelled), Some(3));
+		});
+	}
+}
+
 mod routing_worker {
 	use super::*;
 

@@ -6,10 +6,7 @@ use frame_support::{
 		tokens::{imbalance::ResolveTo, pay::PayFromAccount, UnityAssetBalanceConversion},
 		AsEnsureOriginWithArg, ConstBool, ConstU128, ConstU32, ConstU64, ConstU8, VariantCountOf,
 	},
-	weights::{
-		constants::WEIGHT_REF_TIME_PER_SECOND,
-		IdentityFee, Weight,
-	},
+	weights::{constants::WEIGHT_REF_TIME_PER_SECOND, IdentityFee, Weight},
 	PalletId,
 };
 use frame_system::{
@@ -393,30 +390,37 @@ mod benchmark_jobs {
 				b"bench".to_vec().try_into().expect("fits"),
 			)
 			.expect("a new attestor");
+			// The capacity spread over the most attestations a provider may hold: the
+			// worst case of every read of its capacity (routing reads them all).
 			let now = System::block_number();
-			let payload = pallet_compute::AttestationPayload {
-				genesis_hash: Compute::genesis_hash(),
-				provider: who.clone(),
-				class,
-				units,
-				valid_from: now,
-				valid_until: now + 10 * DAYS,
-				evidence_hash: Default::default(),
-				nonce: 0,
-			};
-			let signature = sp_io::crypto::sr25519_sign(
-				sp_core::crypto::KeyTypeId(*b"utca"),
-				&key,
-				&payload.message(),
-			)
-			.expect("the key is in the keystore");
-			Compute::submit_attestation(
-				RuntimeOrigin::signed(who.clone()),
-				attestor,
-				payload,
-				sp_runtime::MultiSignature::Sr25519(signature),
-			)
-			.expect("a valid attestation");
+			let most: u32 = <Runtime as pallet_compute::Config>::MaxAttestationsPerProvider::get();
+			let count = (most as Units).min(units).max(1);
+			for nonce in 0..count {
+				let share = units / count + if nonce + 1 == count { units % count } else { 0 };
+				let payload = pallet_compute::AttestationPayload {
+					genesis_hash: Compute::genesis_hash(),
+					provider: who.clone(),
+					class,
+					units: share,
+					valid_from: now,
+					valid_until: now + 10 * DAYS,
+					evidence_hash: Default::default(),
+					nonce: nonce as u64,
+				};
+				let signature = sp_io::crypto::sr25519_sign(
+					sp_core::crypto::KeyTypeId(*b"utca"),
+					&key,
+					&payload.message(),
+				)
+				.expect("the key is in the keystore");
+				Compute::submit_attestation(
+					RuntimeOrigin::signed(who.clone()),
+					attestor.clone(),
+					payload,
+					sp_runtime::MultiSignature::Sr25519(signature),
+				)
+				.expect("a valid attestation");
+			}
 			<Sla as utc_primitives::BackingCheck<AccountId>>::prepare_backing(who, class, units);
 			Compute::mint(RuntimeOrigin::signed(who.clone()), class, units)
 				.expect("an attested, backed provider mints");
