@@ -1,7 +1,8 @@
 // A real network from the production template, exactly as the README's "Run a
 // real network" section does it: export the template, generate the validator's
 // keys with `utc-node key`, fill them and a governance account into the spec,
-// insert the keys into the node's keystore, start it as a validator and see it
+// insert the keys into the node's keystore, give the node its network key,
+// start it as a validator and see it
 // author and finalize blocks, with governance working and no dev key holding
 // anything.
 
@@ -16,7 +17,9 @@ import { cryptoWaitReady, mnemonicGenerate } from '@polkadot/util-crypto';
 import { NODE_BIN, startNode, submit, waitFinalized } from './node.mjs';
 
 const UNIT = 10n ** 12n;
-const utcNode = (...args) => execFileSync(NODE_BIN, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+// An exported spec carries the runtime's code: several MiB of output.
+const utcNode = (...args) =>
+  execFileSync(NODE_BIN, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 << 20 });
 const inspect = (scheme, suri) =>
   JSON.parse(utcNode('key', 'inspect', '--scheme', scheme, '--output-type', 'json', suri));
 
@@ -51,7 +54,8 @@ describe('a network from the production template', () => {
     patch.grandpa = { authorities: [[grandpa, 1]] };
     patch.federation = { ...patch.federation, routers: [aura] };
     patch.sudo = { key: governance.address };
-    patch.balances = { balances: [[governance.address, (1000n * UNIT).toString()]] };
+    // Amounts are JSON numbers, in plancks (12 decimals): here 1,000 UNIT.
+    patch.balances = { balances: [[governance.address, Number(1000n * UNIT)]] };
     writeFileSync(specPath, JSON.stringify(spec, null, 2));
 
     // 4. The keys into the node's keystore: Aura, GRANDPA and routing.
@@ -60,7 +64,10 @@ describe('a network from the production template', () => {
         '--scheme', scheme, '--key-type', type, '--suri', validator.secretPhrase);
     }
 
-    // 5. The validator.
+    // 5. The node's own network key (a live chain's node never makes one up).
+    utcNode('key', 'generate-node-key', '--base-path', basePath, '--chain', specPath);
+
+    // 6. The validator.
     node = await startNode({ args: ['--chain', specPath, '--validator', '--base-path', basePath] });
     api = await node.connect();
   });

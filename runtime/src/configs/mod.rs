@@ -393,7 +393,7 @@ mod benchmark_jobs {
 			// The capacity spread over the most attestations a provider may hold: the
 			// worst case of every read of its capacity (routing reads them all).
 			let now = System::block_number();
-			let most: u32 = <Runtime as pallet_compute::Config>::MaxAttestationsPerProvider::get();
+			let most: u32 = <<Runtime as pallet_compute::Config>::MaxAttestationsPerProvider as frame_support::traits::Get<u32>>::get();
 			let count = (most as Units).min(units).max(1);
 			for nonce in 0..count {
 				let share = units / count + if nonce + 1 == count { units % count } else { 0 };
@@ -403,7 +403,10 @@ mod benchmark_jobs {
 					class,
 					units: share,
 					valid_from: now,
-					valid_until: now + 10 * DAYS,
+					// Each ends at its own block: an expiry block's queue is bounded.
+					valid_until: now
+						+ 10 * DAYS + pallet_compute::NextAttestationId::<Runtime>::get()
+						as BlockNumber,
 					evidence_hash: Default::default(),
 					nonce: nonce as u64,
 				};
