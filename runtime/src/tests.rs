@@ -50,7 +50,7 @@ fn the_production_template_names_no_well_known_key_and_builds_once_filled_in() {
 	genesis_of(name).execute_with(|| {
 		assert!(pallet_aura::Authorities::<Runtime>::get().is_empty());
 		assert_eq!(pallet_sudo::Key::<Runtime>::get(), None);
-		assert_eq!(Balances::total_issuance(), Balances::minimum_balance());
+		assert_eq!(Balances::total_issuance(), EXISTENTIAL_DEPOSIT);
 		assert_eq!(pallet_compute::Attestors::<Runtime>::iter().count(), 0);
 		assert!(pallet_compute::Classes::<Runtime>::contains_key(0));
 		assert_eq!(pallet_sla::Modules::<Runtime>::iter().count(), 3);
