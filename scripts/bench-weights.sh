@@ -24,7 +24,7 @@ for pallet in "${pallets[@]}"; do
 	out="pallets/$pallet/src/weights.rs"
 	"$node" benchmark pallet \
 		--chain dev \
-		--pallet "pallet_$pallet" \
+		--pallet "pallet_${pallet//-/_}" \
 		--extrinsic '*' \
 		--steps "$steps" \
 		--repeat "$repeat" \
