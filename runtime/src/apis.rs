@@ -18,8 +18,8 @@ use sp_version::RuntimeVersion;
 
 use super::{
 	AccountId, Aura, Balance, Block, BlockNumber, Compute, Executive, Federation, Grandpa,
-	InherentDataExt, Nonce, Orderbook, Runtime, RuntimeCall, RuntimeGenesisConfig, SessionKeys,
-	Sla, System, TransactionPayment, VERSION,
+	Historical, InherentDataExt, Nonce, Orderbook, Runtime, RuntimeCall, RuntimeGenesisConfig,
+	SessionKeys, Sla, System, TransactionPayment, VERSION,
 };
 
 impl_runtime_apis! {
@@ -130,22 +130,25 @@ impl_runtime_apis! {
 		}
 
 		fn submit_report_equivocation_unsigned_extrinsic(
-			_equivocation_proof: sp_consensus_grandpa::EquivocationProof<
+			equivocation_proof: sp_consensus_grandpa::EquivocationProof<
 				<Block as BlockT>::Hash,
 				NumberFor<Block>,
 			>,
-			_key_owner_proof: sp_consensus_grandpa::OpaqueKeyOwnershipProof,
+			key_owner_proof: sp_consensus_grandpa::OpaqueKeyOwnershipProof,
 		) -> Option<()> {
-			// Equivocation reports need a session pallet to prove key ownership;
-			// this chain has a fixed authority set and does not take them.
-			None
+			let key_owner_proof = key_owner_proof.decode()?;
+			Grandpa::submit_unsigned_equivocation_report(equivocation_proof, key_owner_proof)
 		}
 
 		fn generate_key_ownership_proof(
 			_set_id: sp_consensus_grandpa::SetId,
-			_authority_id: GrandpaId,
+			authority_id: GrandpaId,
 		) -> Option<sp_consensus_grandpa::OpaqueKeyOwnershipProof> {
-			None
+			use codec::Encode;
+			use frame_support::traits::KeyOwnerProofSystem;
+			Historical::prove((sp_consensus_grandpa::KEY_TYPE, authority_id))
+				.map(|proof| proof.encode())
+				.map(sp_consensus_grandpa::OpaqueKeyOwnershipProof::new)
 		}
 	}
 

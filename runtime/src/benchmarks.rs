@@ -11,4 +11,5 @@ frame_benchmarking::define_benchmarks!(
 	[pallet_orderbook, Orderbook]
 	[pallet_sla, Sla]
 	[pallet_federation, Federation]
+	[pallet_validator_set, ValidatorSet]
 );

@@ -1,5 +1,5 @@
 //! Genesis presets: `development` (one validator, Alice) and `local_testnet`
-//! (Alice and Bob), which fund the well-known dev accounts and make Alice sudo;
+//! (Alice, Bob, Charlie and Dave), which fund the well-known dev accounts and make Alice sudo;
 //! and `production-template`, the start of a real network's chain spec, which
 //! names no key at all: its operators fill in validators, governance and funds.
 
@@ -12,8 +12,9 @@ use sp_genesis_builder::{self, PresetId};
 use sp_keyring::{Ed25519Keyring, Sr25519Keyring};
 
 use crate::{
-	configs::TreasuryAccount, AccountId, AuraConfig, Balance, BalancesConfig, ComputeConfig,
-	FederationConfig, GrandpaConfig, RuntimeGenesisConfig, SlaConfig, SudoConfig, MILLI_UNIT, UNIT,
+	configs::TreasuryAccount, AccountId, Balance, BalancesConfig, BlockNumber, ComputeConfig,
+	FederationConfig, RuntimeGenesisConfig, SessionConfig, SessionKeys, SlaConfig, SudoConfig,
+	ValidatorSetConfig, HOURS, MILLI_UNIT, MINUTES, UNIT,
 };
 use pallet_compute::{AttestorKey, AttestorKind, ComputeUnit, ResourceKind};
 use pallet_federation::{routing_crypto::Public as RoutingId, WorkloadKinds};
@@ -23,8 +24,16 @@ use sp_runtime::Perbill;
 /// What each dev account holds at genesis: a million UNIT.
 pub const ENDOWMENT: Balance = 1_000_000 * UNIT;
 
+/// Blocks per session on the dev and local chains: two minutes.
+pub const DEV_SESSION_LENGTH: BlockNumber = 2 * MINUTES;
+/// Blocks per session on a real network: an hour.
+pub const PRODUCTION_SESSION_LENGTH: BlockNumber = HOURS;
+
+/// A genesis validator: its account and its Aura and GRANDPA keys.
+type Authority = (AccountId, AuraId, GrandpaId);
+
 fn testnet_genesis(
-	initial_authorities: Vec<(AuraId, GrandpaId)>,
+	initial_authorities: Vec<Authority>,
 	endowed_accounts: Vec<AccountId>,
 	root: AccountId,
 	sla_delays: Option<SlaParameters<crate::BlockNumber>>,
@@ -33,11 +42,17 @@ fn testnet_genesis(
 		balances: BalancesConfig {
 			balances: endowed_accounts.iter().cloned().map(|k| (k, ENDOWMENT)).collect::<Vec<_>>(),
 		},
-		aura: AuraConfig {
-			authorities: initial_authorities.iter().map(|x| x.0.clone()).collect::<Vec<_>>(),
+		validator_set: ValidatorSetConfig {
+			validators: initial_authorities.iter().map(|x| x.0.clone()).collect::<Vec<_>>(),
+			session_length: DEV_SESSION_LENGTH,
 		},
-		grandpa: GrandpaConfig {
-			authorities: initial_authorities.iter().map(|x| (x.1.clone(), 1)).collect::<Vec<_>>(),
+		session: SessionConfig {
+			keys: initial_authorities
+				.iter()
+				.map(|(account, aura, grandpa)| {
+					(account.clone(), account.clone(), session_keys(aura, grandpa))
+				})
+				.collect::<Vec<_>>(),
 		},
 		sudo: SudoConfig { key: Some(root) },
 		compute: ComputeConfig {
@@ -50,16 +65,17 @@ fn testnet_genesis(
 		},
 		sla: SlaConfig { parameters: sla_delays, modules: example_modules() },
 		federation: FederationConfig {
-			routers: initial_authorities.iter().map(|x| routing_key(&x.0)).collect::<Vec<_>>(),
 			class_kinds: vec![(0, WorkloadKinds { command: true, container: true, batch: true })],
 		},
 	})
 }
 
-/// A validator's routing key: the sr25519 key of its Aura key's seed, which
-/// `--alice` (and `author_rotateKeys` from a seed) puts in the keystore as `utcr`.
-fn routing_key(aura: &AuraId) -> RoutingId {
-	RoutingId::from(sp_core::sr25519::Public::from(aura.clone()))
+/// A dev validator's session keys: its routing key is the sr25519 key of its Aura
+/// key's seed, which `--alice` (and `author_rotateKeys` from a seed) puts in the
+/// keystore as `utcr`.
+fn session_keys(aura: &AuraId, grandpa: &GrandpaId) -> SessionKeys {
+	let routing = RoutingId::from(sp_core::sr25519::Public::from(aura.clone()));
+	SessionKeys { aura: aura.clone(), grandpa: grandpa.clone(), routing }
 }
 
 /// The SLA modules of the dev chains, priced per thousandth of an hour (the
@@ -113,8 +129,8 @@ fn example_class() -> (Vec<u8>, Vec<u8>, ResourceKind, ComputeUnit, Vec<u8>, u32
 	)
 }
 
-fn authority(sr: Sr25519Keyring, ed: Ed25519Keyring) -> (AuraId, GrandpaId) {
-	(sr.public().into(), ed.public().into())
+fn authority(sr: Sr25519Keyring, ed: Ed25519Keyring) -> Authority {
+	(sr.to_account_id(), sr.public().into(), ed.public().into())
 }
 
 /// The well-known dev accounts and the treasury (which pays the deposits of
@@ -136,12 +152,14 @@ pub fn development_config_genesis() -> Value {
 	)
 }
 
-/// The `local_testnet` preset: Alice and Bob validate.
+/// The `local_testnet` preset: Alice, Bob, Charlie and Dave validate.
 pub fn local_config_genesis() -> Value {
 	testnet_genesis(
 		vec![
 			authority(Sr25519Keyring::Alice, Ed25519Keyring::Alice),
 			authority(Sr25519Keyring::Bob, Ed25519Keyring::Bob),
+			authority(Sr25519Keyring::Charlie, Ed25519Keyring::Charlie),
+			authority(Sr25519Keyring::Dave, Ed25519Keyring::Dave),
 		],
 		dev_accounts(),
 		Sr25519Keyring::Alice.to_account_id(),
@@ -154,11 +172,13 @@ pub const PRODUCTION_TEMPLATE_PRESET: &str = "production-template";
 
 /// `production-template`: UTC chain's standard class and SLA modules with the
 /// production delays, and nothing anyone holds a key to: no validator, no sudo
-/// key, no funded account, no attestor, no routing key. The network's operators
-/// set `aura.authorities`, `grandpa.authorities`, `federation.routers`,
-/// `sudo.key` and `balances.balances` in the exported spec.
+/// key, no funded account, no attestor, no session key. The network's operators
+/// set `validatorSet.validators`, `session.keys` (each validator's account with
+/// its `aura`, `grandpa` and `routing` keys), `sudo.key` and `balances.balances`
+/// in the exported spec.
 pub fn production_template_genesis() -> Value {
 	build_struct_json_patch!(RuntimeGenesisConfig {
+		validator_set: ValidatorSetConfig { session_length: PRODUCTION_SESSION_LENGTH },
 		compute: ComputeConfig { classes: vec![example_class()] },
 		sla: SlaConfig { modules: example_modules() },
 		federation: FederationConfig {

@@ -55,7 +55,7 @@ impl_opaque_keys! {
 	pub struct SessionKeys {
 		pub aura: Aura,
 		pub grandpa: Grandpa,
-		pub routing: Federation,
+		pub routing: configs::RoutingKeys,
 	}
 }
 
@@ -209,6 +209,24 @@ mod runtime {
 
 	#[runtime::pallet_index(12)]
 	pub type Treasury = pallet_treasury;
+
+	// The validator set and its sessions. Declared last: their genesis runs after
+	// Aura's, GRANDPA's and the federation's, which the genesis session sets up,
+	// and the set counts each block's author before a session change.
+	#[runtime::pallet_index(13)]
+	pub type Authorship = pallet_authorship;
+
+	#[runtime::pallet_index(14)]
+	pub type Offences = pallet_offences;
+
+	#[runtime::pallet_index(15)]
+	pub type Historical = pallet_session::historical;
+
+	#[runtime::pallet_index(16)]
+	pub type ValidatorSet = pallet_validator_set;
+
+	#[runtime::pallet_index(17)]
+	pub type Session = pallet_session;
 }
 
 #[cfg(test)]

@@ -33,6 +33,11 @@ fn every_dev_preset_builds_a_genesis_state() {
 			assert_eq!(pallet_sudo::Key::<Runtime>::get(), Some(alice()), "{name}");
 			assert!(!pallet_aura::Authorities::<Runtime>::get().is_empty(), "{name}");
 			assert!(!Grandpa::grandpa_authorities().is_empty(), "{name}");
+			assert_eq!(
+				pallet_session::Validators::<Runtime>::get(),
+				pallet_validator_set::Validators::<Runtime>::get().into_inner(),
+				"{name}"
+			);
 		});
 	}
 	assert_eq!(genesis_config_presets::get_preset(&"no-such-preset".into()), None);
@@ -49,6 +54,8 @@ fn the_production_template_names_no_well_known_key_and_builds_once_filled_in() {
 	// As exported, it has no validator, no sudo key, no funds and no attestor.
 	genesis_of(name).execute_with(|| {
 		assert!(pallet_aura::Authorities::<Runtime>::get().is_empty());
+		assert!(pallet_validator_set::Validators::<Runtime>::get().is_empty());
+		assert_eq!(pallet_validator_set::SessionLength::<Runtime>::get(), HOURS);
 		assert_eq!(pallet_sudo::Key::<Runtime>::get(), None);
 		assert_eq!(Balances::total_issuance(), EXISTENTIAL_DEPOSIT);
 		assert_eq!(pallet_compute::Attestors::<Runtime>::iter().count(), 0);
@@ -62,24 +69,38 @@ fn the_production_template_names_no_well_known_key_and_builds_once_filled_in() {
 	let config = testing::genesis_config(
 		name,
 		Some(serde_json::json!({
-			"aura": { "authorities": [operator.public().to_string()] },
-			"grandpa": { "authorities": [[sp_keyring::Ed25519Keyring::Ferdie.public().to_string(), 1]] },
+			"validatorSet": { "validators": [operator.to_account_id().to_string()] },
+			"session": { "keys": [[
+				operator.to_account_id().to_string(),
+				operator.to_account_id().to_string(),
+				{
+					"aura": operator.public().to_string(),
+					"grandpa": sp_keyring::Ed25519Keyring::Ferdie.public().to_string(),
+					"routing": operator.public().to_string(),
+				},
+			]] },
 			"sudo": { "key": operator.to_account_id().to_string() },
 			"balances": { "balances": [[operator.to_account_id().to_string(), 10 * UNIT]] },
 		})),
 	);
 	testing::genesis_state(&config).execute_with(|| {
 		assert_eq!(pallet_aura::Authorities::<Runtime>::get().len(), 1);
+		assert_eq!(Grandpa::grandpa_authorities().len(), 1);
+		assert_eq!(
+			pallet_federation::Routers::<Runtime>::get().into_inner(),
+			vec![routing_key(operator)]
+		);
 		assert_eq!(pallet_sudo::Key::<Runtime>::get(), Some(operator.to_account_id()));
 		assert_eq!(Balances::free_balance(operator.to_account_id()), 10 * UNIT);
 	});
 }
 
 #[test]
-fn local_testnet_has_two_authorities() {
+fn local_testnet_has_four_authorities() {
 	genesis_of(sp_genesis_builder::LOCAL_TESTNET_RUNTIME_PRESET).execute_with(|| {
-		assert_eq!(pallet_aura::Authorities::<Runtime>::get().len(), 2);
-		assert_eq!(Grandpa::grandpa_authorities().len(), 2);
+		assert_eq!(pallet_aura::Authorities::<Runtime>::get().len(), 4);
+		assert_eq!(Grandpa::grandpa_authorities().len(), 4);
+		assert_eq!(pallet_session::Validators::<Runtime>::get().len(), 4);
 	});
 }
 
@@ -264,7 +285,10 @@ fn the_validators_route_and_class_0_takes_every_workload_kind() {
 	genesis_of(sp_genesis_builder::LOCAL_TESTNET_RUNTIME_PRESET).execute_with(|| {
 		assert_eq!(
 			pallet_federation::Routers::<Runtime>::get().into_inner(),
-			vec![routing_key(Sr25519Keyring::Alice), routing_key(Sr25519Keyring::Bob)]
+			pallet_session::Validators::<Runtime>::get()
+				.iter()
+				.map(|who| Sr25519Keyring::from_account_id(who).map(routing_key).unwrap())
+				.collect::<Vec<_>>()
 		);
 	});
 }
@@ -319,4 +343,208 @@ fn the_pool_takes_a_signed_routing_batch_and_refuses_a_forged_one() {
 			Err(InvalidTransaction::BadSigner.into())
 		);
 	});
+}
+
+mod validators {
+	use super::*;
+	use frame_support::traits::{KeyOwnerProofSystem, OneSessionHandler};
+	use sp_keystore::{testing::MemoryKeystore, KeystoreExt};
+	use sp_runtime::transaction_validity::TransactionSource;
+
+	/// Builds blocks up to `n`, block `k` at Aura slot `k` (so its author is the
+	/// authority `k mod count`), each with its timestamp.
+	fn run_to_block(n: BlockNumber) {
+		// The runtime records the parent hash it is given without checking it.
+		let mut parent = System::block_hash(0);
+		while System::block_number() < n {
+			let number = System::block_number() + 1;
+			Executive::initialize_block(&testing::header(number, parent, number.into()));
+			let timestamp =
+				UncheckedExtrinsic::new_bare(RuntimeCall::Timestamp(pallet_timestamp::Call::set {
+					now: SLOT_DURATION * u64::from(number),
+				}));
+			assert_ok!(Executive::apply_extrinsic(timestamp).unwrap());
+			parent = Executive::finalize_block().hash();
+		}
+	}
+
+	fn run_to_session(index: u32) {
+		while pallet_session::CurrentIndex::<Runtime>::get() < index {
+			run_to_block(System::block_number() + 1);
+		}
+	}
+
+	/// What `author_rotateKeysWithOwner` returns to a validator: fresh session
+	/// keys from `seed` in the node's keystore, and their ownership proof for `who`.
+	fn rotate_keys(who: &AccountId, seed: &str) -> (SessionKeys, Vec<u8>) {
+		let generated = SessionKeys::generate(&who.encode(), Some(seed.as_bytes().to_vec()));
+		(generated.keys, generated.proof.encode())
+	}
+
+	fn with_keystore(preset: &str) -> sp_io::TestExternalities {
+		let mut ext = genesis_of(preset);
+		ext.register_extension(KeystoreExt::new(MemoryKeystore::new()));
+		ext
+	}
+
+	#[test]
+	fn a_validator_joins_with_its_session_keys_and_authors() {
+		with_keystore(sp_genesis_builder::DEV_RUNTIME_PRESET).execute_with(|| {
+			run_to_block(1);
+			let (keys, proof) = rotate_keys(&bob(), "//Bob");
+			assert_noop!(
+				ValidatorSet::add_validator(RuntimeOrigin::root(), bob()),
+				pallet_validator_set::Error::<Runtime>::NoSessionKeys
+			);
+			assert_noop!(
+				Session::set_keys(RuntimeOrigin::signed(bob()), keys.clone(), vec![0; 64]),
+				pallet_session::Error::<Runtime>::InvalidProof
+			);
+			assert_ok!(Session::set_keys(RuntimeOrigin::signed(bob()), keys.clone(), proof));
+			assert_eq!(Balances::free_balance(bob()), ENDOWMENT - UNIT, "the key deposit is held");
+			assert_ok!(ValidatorSet::add_validator(RuntimeOrigin::root(), bob()));
+
+			run_to_session(1);
+			assert_eq!(pallet_aura::Authorities::<Runtime>::get().len(), 1);
+			run_to_session(2);
+			let aura = pallet_aura::Authorities::<Runtime>::get();
+			assert_eq!(aura.len(), 2);
+			assert!(aura.contains(&keys.aura));
+			assert!(Grandpa::grandpa_authorities().iter().any(|(id, _)| *id == keys.grandpa));
+			assert!(pallet_federation::Routers::<Runtime>::get().contains(&keys.routing));
+			assert!(pallet_federation::Routers::<Runtime>::get()
+				.contains(&routing_key(Sr25519Keyring::Alice)));
+
+			run_to_block(System::block_number() + 4);
+			assert_eq!(pallet_validator_set::AuthoredBlocks::<Runtime>::get(bob()), 2);
+			assert_eq!(pallet_validator_set::AuthoredBlocks::<Runtime>::get(alice()), 2);
+		});
+	}
+
+	#[test]
+	fn a_removed_validator_stops_authoring_after_the_next_session_change() {
+		genesis_of(sp_genesis_builder::LOCAL_TESTNET_RUNTIME_PRESET).execute_with(|| {
+			run_to_block(1);
+			let charlie = Sr25519Keyring::Charlie;
+			assert_ok!(ValidatorSet::remove_validator(
+				RuntimeOrigin::root(),
+				charlie.to_account_id()
+			));
+			run_to_session(2);
+			let aura = pallet_aura::Authorities::<Runtime>::get();
+			assert_eq!(aura.len(), 3);
+			assert!(!aura.contains(&charlie.public().into()));
+			assert_eq!(Grandpa::grandpa_authorities().len(), 3);
+			assert!(!pallet_federation::Routers::<Runtime>::get().contains(&routing_key(charlie)));
+			run_to_block(System::block_number() + 6);
+			assert_eq!(
+				pallet_validator_set::AuthoredBlocks::<Runtime>::get(charlie.to_account_id()),
+				0
+			);
+		});
+	}
+
+	/// Two prevotes of `voter` in one round: for different blocks unless `second`
+	/// is the first's (`Hash::repeat_byte(1)`).
+	fn equivocation(
+		voter: sp_keyring::Ed25519Keyring,
+		set_id: u64,
+		second: Hash,
+	) -> sp_consensus_grandpa::EquivocationProof<Hash, BlockNumber> {
+		let vote = |hash: Hash| {
+			let prevote = finality_grandpa::Prevote { target_hash: hash, target_number: 1 };
+			let message = finality_grandpa::Message::Prevote(prevote.clone());
+			let payload = sp_consensus_grandpa::localized_payload(1, set_id, &message);
+			(prevote, voter.sign(&payload).into())
+		};
+		sp_consensus_grandpa::EquivocationProof::new(
+			set_id,
+			sp_consensus_grandpa::Equivocation::Prevote(finality_grandpa::Equivocation {
+				round_number: 1,
+				identity: voter.public().into(),
+				first: vote(Hash::repeat_byte(1)),
+				second: vote(second),
+			}),
+		)
+	}
+
+	fn report(
+		proof: sp_consensus_grandpa::EquivocationProof<Hash, BlockNumber>,
+		key_owner_proof: sp_session::MembershipProof,
+	) -> UncheckedExtrinsic {
+		UncheckedExtrinsic::new_bare(RuntimeCall::Grandpa(
+			pallet_grandpa::Call::report_equivocation_unsigned {
+				equivocation_proof: Box::new(proof),
+				key_owner_proof,
+			},
+		))
+	}
+
+	#[test]
+	fn a_grandpa_equivocation_is_reported_and_its_validator_removed() {
+		genesis_of(sp_genesis_builder::LOCAL_TESTNET_RUNTIME_PRESET).execute_with(|| {
+			run_to_block(1);
+			// Block 2 carries the reports.
+			Executive::initialize_block(&testing::header(2, System::block_hash(1), 2));
+			let timestamp =
+				UncheckedExtrinsic::new_bare(RuntimeCall::Timestamp(pallet_timestamp::Call::set {
+					now: SLOT_DURATION * 2,
+				}));
+			assert_ok!(Executive::apply_extrinsic(timestamp).unwrap());
+			let bob_grandpa: sp_consensus_grandpa::AuthorityId =
+				sp_keyring::Ed25519Keyring::Bob.public().into();
+			let key_owner_proof =
+				Historical::prove((sp_consensus_grandpa::KEY_TYPE, bob_grandpa.clone())).unwrap();
+			let set_id = Grandpa::current_set_id();
+			let parent = System::parent_hash();
+
+			// Not an equivocation: the same vote twice is refused.
+			let same = equivocation(sp_keyring::Ed25519Keyring::Bob, set_id, Hash::repeat_byte(1));
+			assert_eq!(
+				Executive::apply_extrinsic(report(same, key_owner_proof.clone())).unwrap(),
+				Err(pallet_grandpa::Error::<Runtime>::InvalidEquivocationProof.into())
+			);
+			assert_eq!(pallet_offences::Reports::<Runtime>::iter().count(), 0);
+
+			let xt = report(
+				equivocation(sp_keyring::Ed25519Keyring::Bob, set_id, Hash::repeat_byte(2)),
+				key_owner_proof.clone(),
+			);
+			assert!(Executive::validate_transaction(TransactionSource::Local, xt.clone(), parent)
+				.is_ok());
+			assert_ok!(Executive::apply_extrinsic(xt.clone()).unwrap());
+			assert_eq!(pallet_offences::Reports::<Runtime>::iter().count(), 1);
+			let bob = Sr25519Keyring::Bob.to_account_id();
+			assert!(!pallet_validator_set::Validators::<Runtime>::get().contains(&bob));
+			System::assert_has_event(RuntimeEvent::ValidatorSet(
+				pallet_validator_set::Event::ValidatorRemoved {
+					who: bob.clone(),
+					reason: pallet_validator_set::RemovalReason::Offence { session: 0 },
+				},
+			));
+			// Reported once: a second report of the same offence is refused.
+			assert!(!matches!(Executive::apply_extrinsic(xt), Ok(Ok(()))));
+			Executive::finalize_block();
+
+			run_to_session(2);
+			assert!(!pallet_session::Validators::<Runtime>::get().contains(&bob));
+			assert!(!Grandpa::grandpa_authorities().iter().any(|(id, _)| *id == bob_grandpa));
+			assert_eq!(pallet_aura::Authorities::<Runtime>::get().len(), 3);
+		});
+	}
+
+	#[test]
+	fn the_routing_keys_follow_changed_sessions_only() {
+		genesis_of(sp_genesis_builder::DEV_RUNTIME_PRESET).execute_with(|| {
+			let keys: Vec<(AccountId, pallet_federation::routing_crypto::Public)> = vec![
+				(alice(), routing_key(Sr25519Keyring::Alice)),
+				(bob(), routing_key(Sr25519Keyring::Bob)),
+			];
+			let session = || keys.iter().map(|(who, key)| (who, key.clone()));
+			configs::RoutingKeys::on_new_session(false, session(), session());
+			assert_eq!(pallet_federation::Routers::<Runtime>::get().len(), 1);
+			configs::RoutingKeys::on_new_session(true, session(), session());
+			assert_eq!(pallet_federation::Routers::<Runtime>::get().len(), 2);
+		});
+	}
 }

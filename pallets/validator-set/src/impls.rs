@@ -50,8 +50,8 @@ impl<T: Config> Pallet<T> {
 		match Self::do_remove_validator(who, reason) {
 			Err(e) if e == Error::<T>::TooFewValidators.into() => {
 				Self::deposit_event(Event::ValidatorKept { who: who.clone(), reason })
-			},
-			_ => {},
+			}
+			_ => {}
 		}
 	}
 

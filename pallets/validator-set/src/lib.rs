@@ -78,8 +78,7 @@ pub mod pallet {
 
 	/// Blocks each validator of the current session authored in it.
 	#[pallet::storage]
-	pub type AuthoredBlocks<T: Config> =
-		StorageMap<_, Twox64Concat, T::AccountId, u32, ValueQuery>;
+	pub type AuthoredBlocks<T: Config> = StorageMap<_, Twox64Concat, T::AccountId, u32, ValueQuery>;
 
 	#[pallet::genesis_config]
 	pub struct GenesisConfig<T: Config> {

@@ -188,7 +188,10 @@ mod offline {
 			run_to_block(SESSION_LENGTH, all_but(3));
 			assert_eq!(
 				events(),
-				vec![Event::ValidatorRemoved { who: 3, reason: RemovalReason::Offline { session: 0 } }]
+				vec![Event::ValidatorRemoved {
+					who: 3,
+					reason: RemovalReason::Offline { session: 0 }
+				}]
 			);
 			assert_eq!(Validators::<Test>::get().into_inner(), vec![1, 2, 4]);
 			run_to_session(2);
@@ -214,7 +217,10 @@ mod offline {
 			run_to_block(2 * SESSION_LENGTH, all_but(4));
 			assert_eq!(
 				events(),
-				vec![Event::ValidatorRemoved { who: 4, reason: RemovalReason::Offline { session: 1 } }]
+				vec![Event::ValidatorRemoved {
+					who: 4,
+					reason: RemovalReason::Offline { session: 1 }
+				}]
 			);
 		});
 	}
@@ -238,8 +244,14 @@ mod offline {
 			assert_eq!(
 				events(),
 				vec![
-					Event::ValidatorRemoved { who: 2, reason: RemovalReason::Offline { session: 0 } },
-					Event::ValidatorRemoved { who: 3, reason: RemovalReason::Offline { session: 0 } },
+					Event::ValidatorRemoved {
+						who: 2,
+						reason: RemovalReason::Offline { session: 0 }
+					},
+					Event::ValidatorRemoved {
+						who: 3,
+						reason: RemovalReason::Offline { session: 0 }
+					},
 					Event::ValidatorKept { who: 4, reason: RemovalReason::Offline { session: 0 } },
 				]
 			);
@@ -265,7 +277,10 @@ mod offences {
 			report_offence(&[2], 0);
 			assert_eq!(
 				events(),
-				vec![Event::ValidatorRemoved { who: 2, reason: RemovalReason::Offence { session: 0 } }]
+				vec![Event::ValidatorRemoved {
+					who: 2,
+					reason: RemovalReason::Offence { session: 0 }
+				}]
 			);
 			run_to_session(2);
 			assert_eq!(active(), vec![1, 3, 4]);
@@ -287,7 +302,10 @@ mod offences {
 			report_offence(&[1, 2, 3], 0);
 			assert_eq!(
 				events().last(),
-				Some(&Event::ValidatorKept { who: 3, reason: RemovalReason::Offence { session: 0 } })
+				Some(&Event::ValidatorKept {
+					who: 3,
+					reason: RemovalReason::Offence { session: 0 }
+				})
 			);
 			assert_eq!(Validators::<Test>::get().into_inner(), vec![3, 4]);
 		});

@@ -22,11 +22,11 @@ use sp_runtime::{
 use sp_version::RuntimeVersion;
 
 use super::{
-	AccountId, AssetId, Assets, Aura, Balance, Balances, Block, BlockNumber, Compute, Hash, Nonce,
-	PalletInfo, Runtime, RuntimeCall, RuntimeEvent, RuntimeFreezeReason, RuntimeHoldReason,
-	RuntimeOrigin, RuntimeTask, Signature, Sla, System, TxExtension, UncheckedExtrinsic, DAYS,
-	EXISTENTIAL_DEPOSIT, HOURS, MILLI_SECS_PER_BLOCK, MILLI_UNIT, MINUTES, SLOT_DURATION, UNIT,
-	VERSION,
+	AccountId, AssetId, Assets, Aura, Balance, Balances, Block, BlockNumber, Compute, Hash,
+	Historical, Nonce, Offences, PalletInfo, Runtime, RuntimeCall, RuntimeEvent,
+	RuntimeFreezeReason, RuntimeHoldReason, RuntimeOrigin, RuntimeTask, Signature, Sla, System,
+	TxExtension, UncheckedExtrinsic, ValidatorSet, DAYS, EXISTENTIAL_DEPOSIT, HOURS,
+	MILLI_SECS_PER_BLOCK, MILLI_UNIT, MINUTES, SLOT_DURATION, UNIT, VERSION,
 };
 
 /// Transactions of the normal class may fill 75% of a block; the rest is kept for
@@ -104,22 +104,145 @@ impl frame_system::Config for Runtime {
 	type SingleBlockMigrations = super::Migrations;
 }
 
+/// Validators (and so Aura and GRANDPA authorities) at most.
+pub const MAX_VALIDATORS: u32 = 32;
+
 impl pallet_aura::Config for Runtime {
 	type AuthorityId = AuraId;
 	type DisabledValidators = ();
-	type MaxAuthorities = ConstU32<32>;
+	type MaxAuthorities = ConstU32<MAX_VALIDATORS>;
 	type AllowMultipleBlocksPerSlot = ConstBool<false>;
 	type SlotDuration = pallet_aura::MinimumPeriodTimesTwo<Runtime>;
+}
+
+parameter_types! {
+	/// Sessions in which a GRANDPA equivocation can still be reported: a week of
+	/// hour-long sessions.
+	pub const ReportSessions: u64 = 7 * 24;
+	/// How long an equivocation report stays valid in the transaction pool.
+	pub const ReportLongevity: u64 = 7 * DAYS as u64;
 }
 
 impl pallet_grandpa::Config for Runtime {
 	type RuntimeEvent = RuntimeEvent;
 	type WeightInfo = ();
-	type MaxAuthorities = ConstU32<32>;
+	type MaxAuthorities = ConstU32<MAX_VALIDATORS>;
 	type MaxNominators = ConstU32<0>;
-	type MaxSetIdSessionEntries = ConstU64<0>;
-	type KeyOwnerProof = sp_core::Void;
-	type EquivocationReportSystem = ();
+	type MaxSetIdSessionEntries = ReportSessions;
+	type KeyOwnerProof = sp_session::MembershipProof;
+	type EquivocationReportSystem =
+		pallet_grandpa::EquivocationReportSystem<Self, Offences, Historical, ReportLongevity>;
+}
+
+/// The block's author: Aura's slot author, as the session's validator account.
+pub type BlockAuthor = pallet_session::FindAccountFromAuthorIndex<Runtime, Aura>;
+
+impl pallet_authorship::Config for Runtime {
+	type FindAuthor = BlockAuthor;
+	type EventHandler = ();
+}
+
+/// Sessions follow `validatorSet.sessionLength` blocks.
+type Sessions =
+	pallet_session::PeriodicSessions<pallet_validator_set::SessionPeriod<Runtime>, ConstU32<0>>;
+
+impl pallet_session::Config for Runtime {
+	type RuntimeEvent = RuntimeEvent;
+	type ValidatorId = AccountId;
+	type ValidatorIdOf = sp_runtime::traits::ConvertInto;
+	type ShouldEndSession = Sessions;
+	type NextSessionRotation = Sessions;
+	type SessionManager = pallet_session::historical::NoteHistoricalRoot<Runtime, ValidatorSet>;
+	type SessionHandler =
+		<crate::SessionKeys as sp_runtime::traits::OpaqueKeys>::KeyTypeIdProviders;
+	type Keys = crate::SessionKeys;
+	type DisablingStrategy = ();
+	type WeightInfo = ();
+	type Currency = Balances;
+	/// Held while an account has session keys registered.
+	type KeyDeposit = ConstU128<UNIT>;
+}
+
+impl pallet_session::historical::Config for Runtime {
+	type RuntimeEvent = RuntimeEvent;
+	type FullIdentification = ();
+	type FullIdentificationOf = pallet_validator_set::FullIdentificationOf<Runtime>;
+}
+
+impl pallet_offences::Config for Runtime {
+	type RuntimeEvent = RuntimeEvent;
+	type IdentificationTuple = pallet_session::historical::IdentificationTuple<Self>;
+	type OnOffenceHandler = ValidatorSet;
+}
+
+impl pallet_validator_set::Config for Runtime {
+	type AdminOrigin = AdminOrigin;
+	type FindAuthor = BlockAuthor;
+	type MaxValidators = ConstU32<MAX_VALIDATORS>;
+	/// A single validator is never removed by the offline or offence rules.
+	type MinValidators = ConstU32<1>;
+	/// A minute: short sessions for test networks; real ones run for an hour.
+	type MinSessionLength = ConstU32<{ MINUTES }>;
+	type WeightInfo = pallet_validator_set::weights::SubstrateWeight<Runtime>;
+	#[cfg(feature = "runtime-benchmarks")]
+	type BenchmarkHelper = benchmark_author::AuraAuthor;
+}
+
+/// The federation pallet's routing keys follow the session: the validators'
+/// `routing` session keys are the keys whose routing batches the chain accepts.
+pub struct RoutingKeys;
+
+impl sp_runtime::BoundToRuntimeAppPublic for RoutingKeys {
+	type Public = pallet_federation::routing_crypto::Public;
+}
+
+impl RoutingKeys {
+	fn set<'a>(
+		keys: impl Iterator<Item = (&'a AccountId, pallet_federation::routing_crypto::Public)>,
+	) {
+		let keys = keys.map(|(_, key)| key).collect();
+		// Root passes the admin check; the validators fit `MaxRouters`.
+		if let Err(e) = crate::Federation::set_routers(RuntimeOrigin::root(), keys) {
+			frame_support::defensive!("the session's routing keys are refused", e);
+		}
+	}
+}
+
+impl frame_support::traits::OneSessionHandler<AccountId> for RoutingKeys {
+	type Key = pallet_federation::routing_crypto::Public;
+
+	fn on_genesis_session<'a, I: 'a>(validators: I)
+	where
+		I: Iterator<Item = (&'a AccountId, Self::Key)>,
+	{
+		Self::set(validators)
+	}
+
+	fn on_new_session<'a, I: 'a>(changed: bool, validators: I, _queued: I)
+	where
+		I: Iterator<Item = (&'a AccountId, Self::Key)>,
+	{
+		if changed {
+			Self::set(validators)
+		}
+	}
+
+	fn on_disabled(_validator_index: u32) {}
+}
+
+/// The benchmarks' block author: slot 0 of Aura, the first genesis validator.
+#[cfg(feature = "runtime-benchmarks")]
+mod benchmark_author {
+	use codec::Encode;
+	pub struct AuraAuthor;
+	impl pallet_validator_set::BenchmarkHelper for AuraAuthor {
+		fn author_digest() -> sp_runtime::DigestItem {
+			sp_runtime::DigestItem::PreRuntime(
+				sp_consensus_aura::AURA_ENGINE_ID,
+				sp_consensus_aura::Slot::from(0u64).encode(),
+			)
+		}
+	}
 }
 
 impl pallet_timestamp::Config for Runtime {
@@ -514,7 +637,7 @@ impl pallet_federation::Config for Runtime {
 	type ReputationHalfLife = ConstU32<{ 7 * DAYS }>;
 	type MaxBatch = ConstU32<64>;
 	type BatchLifetime = ConstU32<5>;
-	type MaxRouters = ConstU32<32>;
+	type MaxRouters = ConstU32<MAX_VALIDATORS>;
 	type MaxDeadlinesPerBlock = ConstU32<64>;
 	type MaxRoutingJobs = ConstU32<10_000>;
 	type BlockTimeMs = ConstU64<MILLI_SECS_PER_BLOCK>;
