@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs zombienet network tests (default: zombienet/smoke.zndsl) on the already
+# Runs zombienet network tests (default: zombienet/local-4.zndsl) on the already
 # built utc-node, as local processes. Exits non-zero if any assertion fails.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -8,6 +8,6 @@ export PATH="$(dirname "$UTC_NODE_BIN"):$PATH"
 dir="$(mktemp -d /tmp/utc-zombienet.XXXXXX)"
 rmdir "$dir"
 cd zombienet
-for test in "${@:-smoke.zndsl}"; do
+for test in "${@:-local-4.zndsl}"; do
 	npx zombienet --provider native --dir "$dir-$(basename "$test" .zndsl)" test "$test"
 done

@@ -28,6 +28,7 @@ describe('a network from the production template', () => {
   let node;
   let api;
   let governance;
+  let validatorAccount;
 
   before(async () => {
     await cryptoWaitReady();
@@ -39,7 +40,8 @@ describe('a network from the production template', () => {
     const spec = JSON.parse(utcNode('export-chain-spec', '--chain', 'production-template'));
     const patch = spec.genesis.runtimeGenesis.patch;
     assert.equal(spec.chainType, 'Live');
-    assert.equal(patch.aura, undefined, 'the template names no validator');
+    assert.equal(patch.session, undefined, 'the template names no session key');
+    assert.equal(patch.validatorSet.validators, undefined, 'the template names no validator');
     assert.equal(patch.sudo, undefined, 'the template names no sudo key');
     assert.equal(patch.balances, undefined, 'the template funds no account');
 
@@ -50,9 +52,11 @@ describe('a network from the production template', () => {
     governance = new Keyring({ type: 'sr25519' }).addFromUri(mnemonicGenerate());
 
     // 3. Filled into the spec.
-    patch.aura = { authorities: [aura] };
-    patch.grandpa = { authorities: [[grandpa, 1]] };
-    patch.federation = { ...patch.federation, routers: [aura] };
+    // The validator's account is its sr25519 address; its session keys are the
+    // sr25519 key (Aura, routing) and the ed25519 key (GRANDPA).
+    validatorAccount = aura;
+    patch.validatorSet = { ...patch.validatorSet, validators: [validatorAccount] };
+    patch.session = { keys: [[validatorAccount, validatorAccount, { aura, grandpa, routing: aura }]] };
     patch.sudo = { key: governance.address };
     // Amounts are JSON numbers, in plancks (12 decimals): here 1,000 UNIT.
     patch.balances = { balances: [[governance.address, Number(1000n * UNIT)]] };
@@ -84,6 +88,8 @@ describe('a network from the production template', () => {
   test('the validator authors and finalizes blocks', async () => {
     assert.equal((await api.rpc.system.chainType()).toString(), 'Live');
     assert.ok(await waitFinalized(api, 2, 120_000) >= 2);
+    assert.deepEqual((await api.query.session.validators()).map(String), [validatorAccount]);
+    assert.equal((await api.query.validatorSet.sessionLength()).toNumber(), 600, 'hour-long sessions');
   });
 
   test('no well-known dev account holds anything or governs', async () => {

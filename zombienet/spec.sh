@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Prints the raw chain spec of UTC chain's zombienet networks: the `local` chain
+# (Alice, Bob, Charlie and Dave validate) with one-minute sessions, so that
+# joining, leaving and the offline rule show within minutes. Zombienet runs it
+# as `chain_spec_command` from this folder, with `utc-node` on PATH.
+set -euo pipefail
+plain="$(mktemp --suffix .json)"
+trap 'rm -f "$plain"' EXIT
+utc-node export-chain-spec --chain local | node -e '
+	let text = "";
+	process.stdin.on("data", (chunk) => (text += chunk));
+	process.stdin.on("end", () => {
+		const spec = JSON.parse(text);
+		spec.genesis.runtimeGenesis.patch.validatorSet.sessionLength = 10;
+		process.stdout.write(JSON.stringify(spec));
+	});
+' > "$plain"
+utc-node build-spec --chain "$plain" --raw --disable-default-bootnode 2>/dev/null
