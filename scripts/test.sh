@@ -55,5 +55,5 @@ scripts/load-agent.sh
 step "end-to-end tests (node --test)"
 (cd zombienet && node --test --test-concurrency=1 e2e/)
 
-step "network tests (zombienet: four validators finalize, a fifth joins, one is removed)"
-scripts/zombienet.sh local-4.zndsl
+step "network tests (zombienet: four validators finalize, a fifth joins, one is removed; resilience)"
+scripts/network.sh

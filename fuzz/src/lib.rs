@@ -228,7 +228,20 @@ struct World {
 	attestor: sr25519::Pair,
 	attestor_nonce: u64,
 	whitelist: BTreeSet<Vec<u8>>,
+	candidates: Vec<Candidate>,
 }
+
+/// An account that may join the validators: its session keys, made in the
+/// runtime's keystore from its dev seed, and their ownership proof.
+struct Candidate {
+	who: Keyring,
+	keys: utc_runtime::SessionKeys,
+	proof: Vec<u8>,
+}
+
+/// Bob and Charlie may join and leave the validators; Alice, whose routing key
+/// signs the routing batches, stays.
+const CANDIDATES: [Keyring; 2] = [Keyring::Bob, Keyring::Charlie];
 
 /// Runs `config`, returning what it did or the first broken invariant.
 pub fn run(config: &Config) -> Result<Report, Failure> {
@@ -241,7 +254,22 @@ pub fn run(config: &Config) -> Result<Report, Failure> {
 		attestor: sr25519::Pair::from_string("//Attestor", None).expect("a dev seed"),
 		attestor_nonce: 0,
 		whitelist: BTreeSet::new(),
+		candidates: Vec::new(),
 	};
+	world.ext.register_extension(sp_keystore::KeystoreExt::new(
+		sp_keystore::testing::MemoryKeystore::new(),
+	));
+	world.candidates = world.ext.execute_with(|| {
+		CANDIDATES
+			.iter()
+			.map(|who| {
+				let seed = who.to_seed().into_bytes();
+				let generated =
+					utc_runtime::SessionKeys::generate(&account(*who).encode(), Some(seed));
+				Candidate { who: *who, keys: generated.keys, proof: generated.proof.encode() }
+			})
+			.collect()
+	});
 	world.parent = world.ext.execute_with(|| System::block_hash(0));
 	world.whitelist = world.ext.execute_with(|| {
 		AllPalletsWithSystem::whitelisted_storage_keys().into_iter().map(|k| k.key).collect()
@@ -370,8 +398,8 @@ impl World {
 	/// A random call by a fitting account, with arguments drawn near the state so
 	/// that most of them can succeed and the rest fail in every way they may.
 	fn generate(&mut self) -> Tx {
-		let World { ext, rng, attestor, attestor_nonce, block, .. } = self;
-		ext.execute_with(|| generate(rng, attestor, attestor_nonce, *block))
+		let World { ext, rng, attestor, attestor_nonce, block, candidates, .. } = self;
+		ext.execute_with(|| generate(rng, attestor, attestor_nonce, *block, candidates))
 	}
 }
 
@@ -588,6 +616,7 @@ fn generate(
 	attestor: &sr25519::Pair,
 	attestor_nonce: &mut u64,
 	block: BlockNumber,
+	candidates: &[Candidate],
 ) -> Tx {
 	let markets: Vec<(u32, pallet_orderbook::Market)> =
 		pallet_orderbook::Markets::<Runtime>::iter().collect();
@@ -1132,6 +1161,29 @@ fn generate(
 			"federation.prune_job",
 			RuntimeCall::Federation(pallet_federation::Call::prune_job { job: job(rng) }),
 		),
+		// A candidate registers its session keys; governance adds or removes it.
+		99 => {
+			let candidate = &candidates[rng.below(candidates.len() as u64) as usize];
+			let who = account(candidate.who);
+			match rng.below(3) {
+				0 => signed(
+					candidate.who,
+					"session.set_keys",
+					RuntimeCall::Session(pallet_session::Call::set_keys {
+						keys: candidate.keys.clone(),
+						proof: candidate.proof.clone(),
+					}),
+				),
+				1 => sudo(
+					"validatorSet.add_validator",
+					RuntimeCall::ValidatorSet(pallet_validator_set::Call::add_validator { who }),
+				),
+				_ => sudo(
+					"validatorSet.remove_validator",
+					RuntimeCall::ValidatorSet(pallet_validator_set::Call::remove_validator { who }),
+				),
+			}
+		}
 		// The routing key assigns pending jobs to providers (each checked again).
 		_ => {
 			let pending: Vec<u64> =

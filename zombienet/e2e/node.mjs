@@ -32,9 +32,10 @@ export function freePort() {
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export class UtcNode {
-  constructor(child, rpcPort) {
+  constructor(child, rpcPort, p2pPort) {
     this.child = child;
     this.rpcPort = rpcPort;
+    this.p2pPort = p2pPort;
     this.log = [];
     this.exited = null;
     const keep = (chunk) => {
@@ -72,6 +73,14 @@ export class UtcNode {
     return ApiPromise.create({ provider, noInitWarn: true, throwOnConnect: true });
   }
 
+  /** Kills the node's process (SIGKILL: no shutdown at all) and waits for it to exit. */
+  async kill() {
+    if (this.exited) return this.exited;
+    const done = new Promise((resolve) => this.child.once('exit', (code, signal) => resolve({ code, signal })));
+    this.child.kill('SIGKILL');
+    return done;
+  }
+
   /** Stops the node with SIGTERM (SIGKILL after 20 s) and waits for it to exit. */
   async stop() {
     if (this.exited) return this.exited;
@@ -101,7 +110,7 @@ export async function startNode({ args = ['--dev'], startTimeoutMs = 120_000 } =
     '--no-telemetry',
     '--no-mdns',
   ], { stdio: ['ignore', 'pipe', 'pipe'] });
-  const node = new UtcNode(child, rpcPort);
+  const node = new UtcNode(child, rpcPort, p2pPort);
   await new Promise((resolve, reject) => {
     child.once('spawn', resolve);
     child.once('error', (e) => reject(new Error(`cannot start ${NODE_BIN}: ${e.message}`)));
