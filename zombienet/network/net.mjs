@@ -33,7 +33,11 @@ export class LocalNetwork {
   async start(name) {
     const args = ['--chain', this.spec, `--${name}`, '--base-path', join(this.dir, name)];
     if (name === 'alice') args.push('--node-key', ALICE_NODE_KEY);
-    else args.push('--bootnodes', `/ip4/127.0.0.1/tcp/${this.nodes.alice.p2pPort}/p2p/${ALICE_PEER_ID}`);
+    else {
+      // A test node makes its own network key on first start and keeps it in its base path.
+      args.push('--unsafe-force-node-key-generation');
+      args.push('--bootnodes', `/ip4/127.0.0.1/tcp/${this.nodes.alice.p2pPort}/p2p/${ALICE_PEER_ID}`);
+    }
     this.nodes[name] = await startNode({ args });
     return this.nodes[name];
   }
