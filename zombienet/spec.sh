@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Prints the raw chain spec of UTC chain's zombienet networks: the `local` chain
-# (Alice, Bob, Charlie and Dave validate) with one-minute sessions, so that
-# joining, leaving and the offline rule show within minutes. Zombienet runs it
+# (Alice, Bob, Charlie and Dave validate) with one-minute sessions and the dev
+# chain's short SLA delays, so that joining, leaving, the offline rule and
+# slashes show within minutes. Zombienet runs it
 # as `chain_spec_command` from this folder, with `utc-node` on PATH.
 set -euo pipefail
 plain="$(mktemp --suffix .json)"
@@ -11,7 +12,10 @@ utc-node export-chain-spec --chain local | node -e '
 	process.stdin.on("data", (chunk) => (text += chunk));
 	process.stdin.on("end", () => {
 		const spec = JSON.parse(text);
-		spec.genesis.runtimeGenesis.patch.validatorSet.sessionLength = 10;
+		const patch = spec.genesis.runtimeGenesis.patch;
+		patch.validatorSet.sessionLength = 10;
+		// SLA delays short enough to watch, as on the dev chain.
+		patch.sla.parameters = { unbondingDelay: 10, disputeWindow: 4, slashDefer: 3 };
 		process.stdout.write(JSON.stringify(spec));
 	});
 ' > "$plain"

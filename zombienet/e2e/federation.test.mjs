@@ -8,20 +8,13 @@
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { homedir, tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { Keyring } from '@polkadot/keyring';
 import { u8aToHex } from '@polkadot/util';
 import { cryptoWaitReady } from '@polkadot/util-crypto';
+import { Agent } from './agent.mjs';
 import {
   backProvider, signAttestation, startNode, submit, waitFinalized,
 } from './node.mjs';
-
-const AGENT_BIN = process.env.UTC_AGENT_BIN ||
-  join(process.env.CARGO_TARGET_DIR || join(homedir(), '.cache/utc-chain/target'), 'debug/utc-agent');
 
 const H100 = 0;
 // The dev chain's modules: 0 uptime, 1 start within 10 blocks, 2 completion.
@@ -34,60 +27,6 @@ const START_DELAY = 4;
 const HOUR_MS = 3_600_000;
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** A real utc-agent with the process backend, on a free port, in a temp folder. */
-class Agent {
-  constructor() {
-    this.dir = mkdtempSync(join(tmpdir(), 'utc-e2e-agent-'));
-    // Jobs run as users of their own, who must reach their folders under it.
-    chmodSync(this.dir, 0o711);
-    this.config = join(this.dir, 'agent.toml');
-    writeFileSync(this.config, [
-      `state_dir = "${join(this.dir, 'state')}"`,
-      'poll_interval_ms = 100',
-      '[backends]', 'process = true', 'container = false', 'slurm = false',
-      '[classes.default]', 'command = "process"', 'network = false',
-    ].join('\n') + '\n');
-  }
-
-  get tokenFile() { return join(this.dir, 'state', 'token'); }
-
-  async start() {
-    this.child = spawn(AGENT_BIN, ['run', '--config', this.config, '--listen', '127.0.0.1:0'],
-      { stdio: ['ignore', 'pipe', 'inherit'] });
-    const lines = createInterface({ input: this.child.stdout });
-    const first = await new Promise((resolve, reject) => {
-      lines.once('line', resolve);
-      this.child.once('error', reject);
-      this.child.once('exit', (code) => reject(new Error(`utc-agent exited with ${code}`)));
-    });
-    const url = first.trim().replace(/^utc-agent listening on /, '');
-    assert.match(url, /^http:\/\/127\.0\.0\.1:\d+$/, `utc-agent did not start: ${first}`);
-    this.url = this.url ?? url;
-    assert.equal(url, this.url, 'the agent came back on its address');
-    this.token = readFileSync(this.tokenFile, 'utf8').trim();
-    return url;
-  }
-
-  async stop() {
-    if (!this.child || this.child.exitCode !== null) return;
-    const done = new Promise((resolve) => this.child.once('exit', resolve));
-    this.child.kill('SIGTERM');
-    await done;
-  }
-
-  async job(id) {
-    const res = await fetch(`${this.url}/v1/jobs/${id}`, { headers: { authorization: `Bearer ${this.token}` } });
-    return { status: res.status, body: await res.json() };
-  }
-
-  async close() {
-    await this.stop();
-    // UTC_E2E_KEEP=1 keeps the agent's folder (jobs' output and logs) to look at.
-    if (process.env.UTC_E2E_KEEP) console.log(`agent folder kept: ${this.dir}`);
-    else rmSync(this.dir, { recursive: true, force: true });
-  }
-}
 
 describe('pallet-federation with utc-node --dev and utc-agent', () => {
   let agent;
