@@ -172,6 +172,7 @@ pub fn run() -> sc_cli::Result<()> {
 		}
 		None => {
 			let agent = cli.agent.load().map_err(sc_cli::Error::Input)?;
+			let pool_limit = cli.run.pool_config.pool_limit;
 			let runner = cli.create_runner(&cli.run)?;
 			runner.run_node_until_exit(|config| async move {
 				match config.network.network_backend {
@@ -180,10 +181,10 @@ pub fn run() -> sc_cli::Result<()> {
 							Block,
 							<Block as sp_runtime::traits::Block>::Hash,
 						>,
-					>(config, agent)
+					>(config, agent, pool_limit)
 					.map_err(sc_cli::Error::Service),
 					sc_network::config::NetworkBackendType::Litep2p => {
-						service::new_full::<sc_network::Litep2pNetworkBackend>(config, agent)
+						service::new_full::<sc_network::Litep2pNetworkBackend>(config, agent, pool_limit)
 							.map_err(sc_cli::Error::Service)
 					}
 				}

@@ -141,6 +141,7 @@ pub fn new_full<
 >(
 	config: Configuration,
 	agent: Option<(String, Vec<u8>)>,
+	pool_limit: usize,
 ) -> Result<TaskManager, ServiceError> {
 	let sc_service::PartialComponents {
 		client,
@@ -152,6 +153,10 @@ pub fn new_full<
 		transaction_pool,
 		other: (block_import, grandpa_link, mut telemetry),
 	} = new_partial(&config)?;
+
+	// What RPC clients and peers submit is refused at the door once the pool is
+	// full, rather than accepted and evicted later (see `pool.rs`).
+	let admission = Arc::new(crate::pool::AdmissionPool::new(transaction_pool.clone(), pool_limit));
 
 	let mut net_config = sc_network::config::FullNetworkConfiguration::<
 		Block,
@@ -187,7 +192,7 @@ pub fn new_full<
 			config: &config,
 			net_config,
 			client: client.clone(),
-			transaction_pool: transaction_pool.clone(),
+			transaction_pool: admission.clone(),
 			spawn_handle: task_manager.spawn_handle(),
 			spawn_essential_handle: task_manager.spawn_essential_handle(),
 			import_queue,
@@ -256,7 +261,7 @@ pub fn new_full<
 		client: client.clone(),
 		keystore: keystore_container.keystore(),
 		task_manager: &mut task_manager,
-		transaction_pool: transaction_pool.clone(),
+		transaction_pool: admission,
 		rpc_builder: rpc_extensions_builder,
 		backend,
 		system_rpc_tx,
