@@ -15,8 +15,8 @@ utc-node export-chain-spec --chain local | node -e '
 		const patch = spec.genesis.runtimeGenesis.patch;
 		patch.validatorSet.sessionLength = 10;
 		// SLA delays short enough to watch, as on the dev chain.
-		patch.sla.parameters = { unbondingDelay: 10, disputeWindow: 4, slashDefer: 3 };
+		patch.sla.parameters = { unbonding_delay: 10, dispute_window: 4, slash_defer: 3 };
 		process.stdout.write(JSON.stringify(spec));
 	});
 ' > "$plain"
-utc-node build-spec --chain "$plain" --raw --disable-default-bootnode 2>/dev/null
+utc-node build-spec --chain "$plain" --raw --disable-default-bootnode
