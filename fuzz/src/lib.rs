@@ -368,8 +368,17 @@ impl World {
 		let (result, accesses) = {
 			let mut ext = self.ext.ext();
 			let mut counting = Counting { inner: &mut ext, accesses: Accesses::new(whitelist) };
+			// As a block builder does: a refused transaction leaves no trace (its
+			// nonce, for one, may have been taken before a later check refused it).
 			let result = sp_externalities::set_and_run_with_externalities(&mut counting, || {
-				Executive::apply_extrinsic(xt)
+				sp_io::storage::start_transaction();
+				let result = Executive::apply_extrinsic(xt);
+				if result.is_ok() {
+					sp_io::storage::commit_transaction();
+				} else {
+					sp_io::storage::rollback_transaction();
+				}
+				result
 			});
 			(result, counting.accesses)
 		};

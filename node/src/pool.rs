@@ -63,6 +63,19 @@ impl<P: TransactionPool> AdmissionPool<P> {
 	fn refused() -> P::Error {
 		PoolError::ImmediatelyDropped.into()
 	}
+
+	/// Runs the submission of one transaction if there is room for it.
+	async fn one<T>(
+		&self,
+		submission: impl std::future::Future<Output = Result<T, P::Error>>,
+	) -> Result<T, P::Error> {
+		if self.reserve(1) == 0 {
+			return Err(Self::refused());
+		}
+		let result = submission.await;
+		self.release(1);
+		result
+	}
 }
 
 #[async_trait::async_trait]
@@ -93,12 +106,7 @@ impl<P: TransactionPool> TransactionPool for AdmissionPool<P> {
 		source: TransactionSource,
 		xt: TransactionFor<Self>,
 	) -> Result<TxHash<Self>, Self::Error> {
-		if self.reserve(1) == 0 {
-			return Err(Self::refused());
-		}
-		let result = self.inner.submit_one(at, source, xt).await;
-		self.release(1);
-		result
+		self.one(self.inner.submit_one(at, source, xt)).await
 	}
 
 	async fn submit_and_watch(
@@ -107,12 +115,7 @@ impl<P: TransactionPool> TransactionPool for AdmissionPool<P> {
 		source: TransactionSource,
 		xt: TransactionFor<Self>,
 	) -> Result<Pin<Box<TransactionStatusStreamFor<Self>>>, Self::Error> {
-		if self.reserve(1) == 0 {
-			return Err(Self::refused());
-		}
-		let result = self.inner.submit_and_watch(at, source, xt).await;
-		self.release(1);
-		result
+		self.one(self.inner.submit_and_watch(at, source, xt)).await
 	}
 
 	async fn ready_at(

@@ -37,14 +37,10 @@ function submit(api, tx, signer) {
   });
 }
 
+// The network tests' wait: polls `check` until it returns a truthy value.
 async function waitFor(what, check, timeoutMs) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 1000));
-  }
+  const net = await import('../network/net.mjs');
+  return net.waitFor(what, check, timeoutMs);
 }
 
 async function activeValidators(api) {
