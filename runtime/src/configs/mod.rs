@@ -211,16 +211,16 @@ impl RoutingKeys {
 impl frame_support::traits::OneSessionHandler<AccountId> for RoutingKeys {
 	type Key = pallet_federation::routing_crypto::Public;
 
-	fn on_genesis_session<'a, I: 'a>(validators: I)
+	fn on_genesis_session<'a, I>(validators: I)
 	where
-		I: Iterator<Item = (&'a AccountId, Self::Key)>,
+		I: 'a + Iterator<Item = (&'a AccountId, Self::Key)>,
 	{
 		Self::set(validators)
 	}
 
-	fn on_new_session<'a, I: 'a>(changed: bool, validators: I, _queued: I)
+	fn on_new_session<'a, I>(changed: bool, validators: I, _queued: I)
 	where
-		I: Iterator<Item = (&'a AccountId, Self::Key)>,
+		I: 'a + Iterator<Item = (&'a AccountId, Self::Key)>,
 	{
 		if changed {
 			Self::set(validators)
