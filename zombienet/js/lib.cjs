@@ -18,23 +18,15 @@ function dev(name) {
   return new Keyring({ type: 'sr25519' }).addFromUri(`//${name[0].toUpperCase()}${name.slice(1)}`);
 }
 
-// Resolves with the block's events once `tx` is in a block; rejects with the
-// dispatch error's name if it failed.
-function submit(api, tx, signer) {
-  return new Promise((resolve, reject) => {
-    tx.signAndSend(signer, ({ status, events, dispatchError }) => {
-      if (dispatchError) {
-        const error = dispatchError.isModule
-          ? api.registry.findMetaError(dispatchError.asModule)
-          : { section: '', name: dispatchError.toString() };
-        reject(new Error(`${error.section}.${error.name}`));
-      } else if (status.isInBlock) {
-        const failed = events.find(({ event }) => api.events.sudo?.Sudid.is(event) && event.data.sudoResult.isErr);
-        if (failed) reject(new Error(`sudo call failed: ${failed.event.data.sudoResult.toString()}`));
-        else resolve(events);
-      }
-    }).catch(reject);
-  });
+// The end-to-end tests' `submit` (in a block, dispatch errors decoded), failing
+// on a dispatch error and on a sudo call whose inner call failed.
+async function submit(api, tx, signer) {
+  const e2e = await import('../e2e/node.mjs');
+  const r = await e2e.submit(api, tx, signer);
+  if (r.error) throw new Error(`${r.error.section}.${r.error.name}`);
+  const failed = r.events.find(({ event }) => api.events.sudo?.Sudid.is(event) && event.data.sudoResult.isErr);
+  if (failed) throw new Error(`sudo call failed: ${failed.event.data.sudoResult.toString()}`);
+  return r;
 }
 
 // The network tests' wait: polls `check` until it returns a truthy value.

@@ -9,7 +9,7 @@
 // whose slash compensates Bob. Returns 1 when all of it happened.
 const { stringToHex, u8aToHex } = require('@polkadot/util');
 const { cryptoWaitReady } = require('@polkadot/util-crypto');
-const { connect, dev, waitFor } = require('./lib.cjs');
+const { connect, dev, submit, waitFor } = require('./lib.cjs');
 
 const H100 = 0;
 const START = 1;
@@ -21,7 +21,7 @@ const START_DELAY = 4;
 async function run(nodeName, networkInfo) {
   await cryptoWaitReady();
   const { Agent } = await import('../e2e/agent.mjs');
-  const { backProvider, signAttestation, submit } = await import('../e2e/node.mjs');
+  const { backProvider, signAttestation } = await import('../e2e/node.mjs');
   const { api } = await connect(networkInfo, nodeName);
   const agent = new Agent();
   const seen = [];
@@ -36,11 +36,8 @@ async function run(nodeName, networkInfo) {
       throw new Error(`${what}: ${error.message}\n--- recent events ---\n${recent.join('\n')}`);
     }
   };
-  const ok = async (what, tx, signer) => {
-    const r = await submit(api, tx, signer);
-    if (r.error) throw new Error(`${what}: ${r.error.section}.${r.error.name}`);
-    return r;
-  };
+  const ok = (what, tx, signer) =>
+    submit(api, tx, signer).catch((error) => { throw new Error(`${what}: ${error.message}`); });
   const event = (section, name, filter, timeoutMs = 180_000) => waitFor(`${section}.${name}`,
     () => seen.find(({ event: e }) => api.events[section][name].is(e) && filter(e.data)), timeoutMs);
   const tokens = async (who) => {
