@@ -36,8 +36,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use utc_primitives::{ClassId, Evidence, ModuleId, Units};
 use utc_runtime::{
 	testing, AccountId, AllPalletsWithSystem, Assets, Balance, Balances, BlockNumber, Executive,
-	Hash, Orderbook, Runtime, RuntimeCall, RuntimeEvent, RuntimeOrigin, Sla, System,
-	UncheckedExtrinsic, MILLI_UNIT, SLOT_DURATION, UNIT,
+	Hash, Orderbook, Runtime, RuntimeCall, RuntimeEvent, RuntimeOrigin, Sla, System, MILLI_UNIT,
+	UNIT,
 };
 
 use pallet_compute::{AttestationPayload, AttestorKey};
@@ -297,12 +297,7 @@ impl World {
 			// Taken before the block's hooks: their events count in the block.
 			let before = Supplies::now();
 			Executive::initialize_block(&header);
-			let now = u64::from(number) * SLOT_DURATION;
-			let timestamp =
-				UncheckedExtrinsic::new_bare(RuntimeCall::Timestamp(pallet_timestamp::Call::set {
-					now,
-				}));
-			Executive::apply_extrinsic(timestamp)
+			Executive::apply_extrinsic(testing::timestamp(u64::from(number)))
 				.expect("the timestamp applies")
 				.expect("the timestamp dispatches");
 			before

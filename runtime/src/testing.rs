@@ -1,6 +1,6 @@
 //! What the runtime's own tests and UTC chain's fuzzer build blocks with: a
 //! genesis state from a preset, signed and authorized transactions, and the
-//! header of a block at a slot.
+//! header and timestamp of a block at a slot.
 
 use alloc::{vec, vec::Vec};
 use codec::Encode;
@@ -96,6 +96,13 @@ pub fn header(number: BlockNumber, parent: Hash, slot: u64) -> Header {
 	let digest =
 		Digest { logs: vec![DigestItem::PreRuntime(AURA_ENGINE_ID, Slot::from(slot).encode())] };
 	Header::new(number, Default::default(), Default::default(), parent, digest)
+}
+
+/// The timestamp inherent of a block at Aura slot `slot`: the slot's start time.
+pub fn timestamp(slot: u64) -> UncheckedExtrinsic {
+	UncheckedExtrinsic::new_bare(RuntimeCall::Timestamp(pallet_timestamp::Call::set {
+		now: slot * crate::SLOT_DURATION,
+	}))
 }
 
 /// Every key of the well-known dev seeds, as a preset's JSON spells it (SS58 or

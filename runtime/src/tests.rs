@@ -111,10 +111,7 @@ fn block_with_a_transfer_executes_and_reexecutes_to_the_same_state() {
 	let block = ext.execute_with(|| {
 		let header = testing::header(1, System::block_hash(0), 1);
 		Executive::initialize_block(&header);
-		let timestamp =
-			UncheckedExtrinsic::new_bare(RuntimeCall::Timestamp(pallet_timestamp::Call::set {
-				now: SLOT_DURATION,
-			}));
+		let timestamp = testing::timestamp(1);
 		let transfer = signed(
 			Sr25519Keyring::Alice,
 			0,
@@ -359,11 +356,7 @@ mod validators {
 		while System::block_number() < n {
 			let number = System::block_number() + 1;
 			Executive::initialize_block(&testing::header(number, parent, number.into()));
-			let timestamp =
-				UncheckedExtrinsic::new_bare(RuntimeCall::Timestamp(pallet_timestamp::Call::set {
-					now: SLOT_DURATION * u64::from(number),
-				}));
-			assert_ok!(Executive::apply_extrinsic(timestamp).unwrap());
+			assert_ok!(Executive::apply_extrinsic(testing::timestamp(number.into())).unwrap());
 			parent = Executive::finalize_block().hash();
 		}
 	}
@@ -486,11 +479,7 @@ mod validators {
 			run_to_block(1);
 			// Block 2 carries the reports.
 			Executive::initialize_block(&testing::header(2, System::block_hash(1), 2));
-			let timestamp =
-				UncheckedExtrinsic::new_bare(RuntimeCall::Timestamp(pallet_timestamp::Call::set {
-					now: SLOT_DURATION * 2,
-				}));
-			assert_ok!(Executive::apply_extrinsic(timestamp).unwrap());
+			assert_ok!(Executive::apply_extrinsic(testing::timestamp(2)).unwrap());
 			let bob_grandpa: sp_consensus_grandpa::AuthorityId =
 				sp_keyring::Ed25519Keyring::Bob.public().into();
 			let key_owner_proof =
