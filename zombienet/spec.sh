@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
-# Prints the raw chain spec of UTC chain's zombienet networks: the `local` chain
-# (Alice, Bob, Charlie and Dave validate) with one-minute sessions and the dev
-# chain's short SLA delays, so that joining, leaving, the offline rule and
-# slashes show within minutes. Zombienet runs it
-# as `chain_spec_command` from this folder, with `utc-node` on PATH.
+# Prints the raw chain spec of UTC chain's test networks: the `local` chain
+# (Alice, Bob, Charlie and Dave validate) with one-minute sessions (or the
+# number of blocks given) and the dev chain's short SLA delays, so that joining,
+# leaving, the offline rule and slashes show within minutes. Zombienet runs it
+# as `chain_spec_command` from this folder, the network tests from theirs; both
+# with `utc-node` on PATH.
+#   ./spec.sh [session length in blocks]
 set -euo pipefail
+export SESSION_LENGTH="${1:-10}"
 plain="$(mktemp --suffix .json)"
 trap 'rm -f "$plain"' EXIT
 utc-node export-chain-spec --chain local | node -e '
@@ -13,7 +16,7 @@ utc-node export-chain-spec --chain local | node -e '
 	process.stdin.on("end", () => {
 		const spec = JSON.parse(text);
 		const patch = spec.genesis.runtimeGenesis.patch;
-		patch.validatorSet.sessionLength = 10;
+		patch.validatorSet.sessionLength = Number(process.env.SESSION_LENGTH);
 		// SLA delays short enough to watch, as on the dev chain.
 		patch.sla.parameters = { unbonding_delay: 10, dispute_window: 4, slash_defer: 3 };
 		process.stdout.write(JSON.stringify(spec));

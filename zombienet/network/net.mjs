@@ -6,26 +6,25 @@
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { NODE_BIN, startNode } from '../e2e/node.mjs';
 
 // Alice's network key (node key 0x…01) and the peer id it gives her.
 const ALICE_NODE_KEY = '0'.repeat(63) + '1';
 const ALICE_PEER_ID = '12D3KooWEyoppNCUx8Yx66oV9fJnriXwCcXwDDUA2kj6vnc6iDEp';
 
-const utcNode = (...args) =>
-  execFileSync(NODE_BIN, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 << 20 });
+const SPEC_SCRIPT = fileURLToPath(new URL('../spec.sh', import.meta.url));
 
 export class LocalNetwork {
   /** The `local` chain with `sessionLength` blocks per session, in a fresh folder. */
   constructor({ sessionLength }) {
     this.dir = mkdtempSync(join(tmpdir(), 'utc-network-'));
-    const spec = JSON.parse(utcNode('export-chain-spec', '--chain', 'local'));
-    spec.genesis.runtimeGenesis.patch.validatorSet.sessionLength = sessionLength;
-    const plain = join(this.dir, 'plain.json');
-    writeFileSync(plain, JSON.stringify(spec));
     this.spec = join(this.dir, 'raw.json');
-    writeFileSync(this.spec, utcNode('build-spec', '--chain', plain, '--raw', '--disable-default-bootnode'));
+    // The zombienet networks' spec, with this session length.
+    const path = `${dirname(NODE_BIN)}:${process.env.PATH}`;
+    writeFileSync(this.spec, execFileSync(SPEC_SCRIPT, [String(sessionLength)],
+      { stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 << 20, env: { ...process.env, PATH: path } }));
     this.nodes = {};
   }
 
