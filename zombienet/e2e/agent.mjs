@@ -26,10 +26,14 @@ export class Agent {
     ].join('\n') + '\n');
   }
 
+  get running() { return Boolean(this.child) && this.child.exitCode === null && this.child.signalCode === null; }
+
   get tokenFile() { return join(this.dir, 'state', 'token'); }
 
+  /** Starts the agent: on a free port the first time, on the same address again after a stop. */
   async start() {
-    this.child = spawn(AGENT_BIN, ['run', '--config', this.config, '--listen', '127.0.0.1:0'],
+    const listen = this.url ? new URL(this.url).host : '127.0.0.1:0';
+    this.child = spawn(AGENT_BIN, ['run', '--config', this.config, '--listen', listen],
       { stdio: ['ignore', 'pipe', 'inherit'] });
     const lines = createInterface({ input: this.child.stdout });
     const first = await new Promise((resolve, reject) => {
@@ -45,10 +49,16 @@ export class Agent {
     return url;
   }
 
-  async stop() {
-    if (!this.child || this.child.exitCode !== null) return;
+  /** Stops the agent (SIGTERM) and waits for it to exit; its jobs go on running. */
+  stop() { return this.signal('SIGTERM'); }
+
+  /** Kills the agent's process (SIGKILL: no shutdown at all) and waits for it to exit. */
+  kill() { return this.signal('SIGKILL'); }
+
+  async signal(name) {
+    if (!this.running) return;
     const done = new Promise((resolve) => this.child.once('exit', resolve));
-    this.child.kill('SIGTERM');
+    this.child.kill(name);
     await done;
   }
 

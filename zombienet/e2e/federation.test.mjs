@@ -13,20 +13,17 @@ import { u8aToHex } from '@polkadot/util';
 import { cryptoWaitReady } from '@polkadot/util-crypto';
 import { Agent } from './agent.mjs';
 import {
-  backProvider, signAttestation, startNode, submit, waitFinalized,
+  EventWatch, serveProvider, startNode, submit, waitFinalized,
 } from './node.mjs';
 
 const H100 = 0;
-// The dev chain's modules: 0 uptime, 1 start within 10 blocks, 2 completion.
-const UPTIME = 0;
+// The dev chain's modules: 0 uptime (every provider's), 1 start within 3 blocks, 2 completion.
 const START = 1;
 const COMPLETION = 2;
 const UNIT = 10n ** 12n;
 const TICK = 1_000_000n;
 const START_DELAY = 4;
 const HOUR_MS = 3_600_000;
-
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('pallet-federation with utc-node --dev and utc-agent', () => {
   let agent;
@@ -36,24 +33,11 @@ describe('pallet-federation with utc-node --dev and utc-agent', () => {
   let ferdie;
   let operator;
   let bob;
-  // Every event of every new block, in order, with its block number.
-  const seen = [];
+  let events;
 
-  /** Waits for an event of `section.name` matching `filter`. */
-  async function waitEvent(section, name, filter, timeoutMs = 120_000) {
-    const deadline = Date.now() + timeoutMs;
-    while (Date.now() < deadline) {
-      const hit = seen.find(({ event }) => api.events[section][name].is(event) && filter(event.data));
-      if (hit) return hit;
-      await sleep(250);
-    }
-    const federation = seen
-      .filter(({ event }) => event.section === 'federation' || event.section === 'system')
-      .filter(({ event }) => event.method !== 'ExtrinsicSuccess')
-      .map(({ block, event }) => `#${block} ${event.section}.${event.method} ${JSON.stringify(event.data.toHuman())}`);
-    throw new Error(`no ${section}.${name} within ${timeoutMs} ms\n--- events ---\n${federation.join('\n')}` +
-      `\n--- node log ---\n${node.logTail(30)}`);
-  }
+  /** Waits for an event of `section.name` matching `filter`; fails with the node's log. */
+  const waitEvent = (section, name, filter, timeoutMs = 120_000) =>
+    events.wait(section, name, filter, timeoutMs).catch((error) => node.fail(error.message));
 
   const tokens = async (who) => {
     const account = await api.query.assets.account(H100, who);
@@ -88,32 +72,16 @@ describe('pallet-federation with utc-node --dev and utc-agent', () => {
     node = await startNode({ args: ['--dev', '--agent-url', url, '--agent-token-file', agent.tokenFile] });
     await node.waitForLog(/hand jobs to the agent at http:\/\/127\.0\.0\.1/, 10_000);
     api = await node.connect();
-    await api.rpc.chain.subscribeNewHeads(async (header) => {
-      const events = await (await api.at(header.hash)).query.system.events();
-      for (const record of events) seen.push({ block: header.number.toNumber(), event: record.event });
-    });
+    events = await EventWatch.start(api);
     await waitFinalized(api, 1, 60_000);
 
     // The operator key lives in the provider node's keystore; the provider stays cold.
     await api.rpc.author.insertKey('utcp', '//Ferdie//operator', u8aToHex(operator.publicKey));
-    ok(await submit(api, api.tx.balances.transferKeepAlive(operator.address, 10n * UNIT), alice), 'fund operator');
-
     // Ferdie registers, bonds for all three modules, is attested and mints 10 hours.
-    ok(await submit(api, api.tx.compute.registerProvider('Ferdie GPUs', 'EU-WEST'), ferdie), 'register');
-    await backProvider(api, ferdie, { amount: 100n * UNIT, cls: H100, module: UPTIME });
-    for (const module of [START, COMPLETION]) {
-      ok(await submit(api, api.tx.sla.subscribe(H100, module), ferdie), `subscribe ${module}`);
-    }
-    const now = (await api.rpc.chain.getHeader()).number.toNumber();
-    const { attestation, signature } = signAttestation(api, attestor, {
-      provider: ferdie.address, class: H100, units: 10_000,
-      validFrom: now, validUntil: now + 5_000, evidenceHash: '0x' + '99'.repeat(32), nonce: 90,
+    await serveProvider(api, {
+      provider: ferdie, operator, attestor, name: 'Ferdie GPUs', cls: H100, units: 10_000,
+      modules: [START, COMPLETION], bond: 100n * UNIT, nonce: 90,
     });
-    ok(await submit(api, api.tx.compute.submitAttestation(
-      { Sr25519: attestor.publicKey }, attestation, { Sr25519: signature }), ferdie), 'attest');
-    ok(await submit(api, api.tx.compute.mint(H100, 10_000), ferdie), 'mint');
-    ok(await submit(api, api.tx.federation.declareService({ command: true, container: false, batch: false }, 4), ferdie), 'declare');
-    ok(await submit(api, api.tx.federation.setOperator(operator.address), ferdie), 'operator');
 
     // Bob buys 5 hours on the order book.
     let r = await submit(api, api.tx.sudo.sudo(
@@ -130,6 +98,7 @@ describe('pallet-federation with utc-node --dev and utc-agent', () => {
   });
 
   after(async () => {
+    events?.unsubscribe();
     await api?.disconnect();
     await node?.stop();
     await agent?.close();
@@ -194,7 +163,7 @@ describe('pallet-federation with utc-node --dev and utc-agent', () => {
   });
 
   test('a job whose agent is down past the start deadline is a violation and refunded', async () => {
-    const slashesBefore = seen.filter(({ event }) => api.events.sla.Slashed.is(event)).length;
+    const slashesBefore = events.all('sla', 'Slashed').length;
     await agent.stop();
     const tokensBefore = await tokens(bob.address);
     const job = await submitJob(500, 'echo never');
@@ -202,11 +171,11 @@ describe('pallet-federation with utc-node --dev and utc-agent', () => {
     const breached = (await waitEvent('federation', 'JobBreached', (d) => d.job.toBigInt() === job)).event.data;
     assert.ok(breached.breach.isMissedStart);
     assert.equal(breached.module.toNumber(), START);
-    const at = seen.find(({ event }) => api.events.federation.JobBreached.is(event) && event.data.job.toBigInt() === job).block;
+    const at = events.all('federation', 'JobBreached', (d) => d.job.toBigInt() === job)[0].block;
     assert.equal(at, assigned.block + START_DELAY + 1);
     await waitEvent('federation', 'JobRefunded', (d) => d.job.toBigInt() === job);
     assert.equal(await tokens(bob.address), tokensBefore);
     await waitEvent('sla', 'Slashed', () =>
-      seen.filter(({ event }) => api.events.sla.Slashed.is(event)).length > slashesBefore);
+      events.all('sla', 'Slashed').length > slashesBefore);
   });
 });

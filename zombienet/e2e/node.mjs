@@ -10,7 +10,7 @@ import { createServer } from 'node:net';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { ApiPromise, WsProvider } from '@polkadot/api';
-import { stringToU8a, u8aConcat } from '@polkadot/util';
+import { stringToU8a, u8aConcat, u8aToHex } from '@polkadot/util';
 
 export const NODE_BIN =
   process.env.UTC_NODE_BIN ||
@@ -214,4 +214,76 @@ export async function backProvider(api, provider, { amount, cls, module = 0 }) {
   if (r.error) throw new Error(`bond: ${JSON.stringify(r.error)}`);
   r = await submit(api, api.tx.sla.subscribe(cls, module), provider);
   if (r.error) throw new Error(`subscribe: ${JSON.stringify(r.error)}`);
+}
+
+/**
+ * Makes `provider` serve jobs of class `cls` through its node, whose keystore
+ * holds `operator`'s key: registered as `name`, its bond of `bond` backing the
+ * uptime module (0) and `modules`, attested by `attestor` for `units` and
+ * minted, commands declared (`concurrency` at once), and the operator set and
+ * funded for its reports. `nonce` is the attestation's, unique per provider.
+ */
+export async function serveProvider(api, {
+  provider, operator, attestor, name, cls, units, modules, bond, nonce, concurrency = 4,
+}) {
+  const ok = async (what, tx) => {
+    const r = await submit(api, tx, provider);
+    if (r.error) throw new Error(`${name}: ${what}: ${r.error.section}.${r.error.name}`);
+  };
+  await ok('fund the operator', api.tx.balances.transferKeepAlive(operator.address, 10n ** 13n));
+  await ok('register', api.tx.compute.registerProvider(name, 'EU-WEST'));
+  await backProvider(api, provider, { amount: bond, cls, module: 0 });
+  for (const module of modules) await ok(`subscribe ${module}`, api.tx.sla.subscribe(cls, module));
+  const now = (await api.rpc.chain.getHeader()).number.toNumber();
+  const { attestation, signature } = signAttestation(api, attestor, {
+    provider: provider.address, class: cls, units, validFrom: now, validUntil: now + 5_000,
+    evidenceHash: u8aToHex(new Uint8Array(32).fill(nonce % 256)), nonce,
+  });
+  await ok('attest', api.tx.compute.submitAttestation(
+    { Sr25519: attestor.publicKey }, attestation, { Sr25519: signature }));
+  await ok('mint', api.tx.compute.mint(cls, units));
+  await ok('declare', api.tx.federation.declareService({ command: true, container: false, batch: false }, concurrency));
+  await ok('operator', api.tx.federation.setOperator(operator.address));
+}
+
+/**
+ * Every event of every new best block a node imports, in order, with its block
+ * number; `wait` resolves with the first record of `section.name` whose data
+ * passes `filter`, and fails naming the event and listing the last ones seen.
+ */
+export class EventWatch {
+  static async start(api) {
+    const watch = new EventWatch(api);
+    watch.unsubscribe = await api.rpc.chain.subscribeNewHeads(async (header) => {
+      const records = await (await api.at(header.hash)).query.system.events();
+      for (const { event } of records) watch.seen.push({ block: header.number.toNumber(), event });
+    });
+    return watch;
+  }
+
+  constructor(api) {
+    this.api = api;
+    this.seen = [];
+    this.unsubscribe = () => {};
+  }
+
+  /** The records of `section.name` whose data passes `filter`. */
+  all(section, name, filter = () => true) {
+    const type = this.api.events[section][name];
+    return this.seen.filter(({ event }) => type.is(event) && filter(event.data));
+  }
+
+  async wait(section, name, filter = () => true, timeoutMs = 120_000) {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      const [hit] = this.all(section, name, filter);
+      if (hit) return hit;
+      await sleep(250);
+    }
+    const recent = this.seen
+      .filter(({ event }) => !(event.section === 'system' && event.method === 'ExtrinsicSuccess'))
+      .slice(-30)
+      .map(({ block, event }) => `#${block} ${event.section}.${event.method} ${JSON.stringify(event.data.toHuman())}`);
+    throw new Error(`no ${section}.${name} within ${timeoutMs / 1000} s\n--- recent events ---\n${recent.join('\n')}`);
+  }
 }

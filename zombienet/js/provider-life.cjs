@@ -9,7 +9,7 @@
 // whose slash compensates Bob. Returns 1 when all of it happened.
 const { stringToHex, u8aToHex } = require('@polkadot/util');
 const { cryptoWaitReady } = require('@polkadot/util-crypto');
-const { connect, dev, submit, waitFor } = require('./lib.cjs');
+const { connect, dev, submit } = require('./lib.cjs');
 
 const H100 = 0;
 const START = 1;
@@ -21,35 +21,29 @@ const START_DELAY = 4;
 async function run(nodeName, networkInfo) {
   await cryptoWaitReady();
   const { Agent } = await import('../e2e/agent.mjs');
-  const { backProvider, signAttestation } = await import('../e2e/node.mjs');
+  const { EventWatch, serveProvider } = await import('../e2e/node.mjs');
   const { api } = await connect(networkInfo, nodeName);
   const agent = new Agent();
-  const seen = [];
-  let unsubscribe = () => {};
+  let events;
   const step = async (what, body) => {
     try {
       const value = await body();
       console.log(`provider life: ${what}`);
       return value;
     } catch (error) {
-      const recent = seen.slice(-30).map(({ block, event }) => `#${block} ${event.section}.${event.method}`);
-      throw new Error(`${what}: ${error.message}\n--- recent events ---\n${recent.join('\n')}`);
+      throw new Error(`${what}: ${error.message}`);
     }
   };
   const ok = (what, tx, signer) =>
     submit(api, tx, signer).catch((error) => { throw new Error(`${what}: ${error.message}`); });
-  const event = (section, name, filter, timeoutMs = 180_000) => waitFor(`${section}.${name}`,
-    () => seen.find(({ event: e }) => api.events[section][name].is(e) && filter(e.data)), timeoutMs);
+  const event = (section, name, filter) => events.wait(section, name, filter, 180_000);
   const tokens = async (who) => {
     const account = await api.query.assets.account(H100, who);
     return account.isSome ? account.unwrap().balance.toBigInt() : 0n;
   };
 
   try {
-    unsubscribe = await api.rpc.chain.subscribeNewHeads(async (header) => {
-      const records = await (await api.at(header.hash)).query.system.events();
-      for (const { event: e } of records) seen.push({ block: header.number.toNumber(), event: e });
-    });
+    events = await EventWatch.start(api);
     const alice = dev('alice');
     const ferdie = dev('ferdie');
     const bob = dev('bob');
@@ -66,20 +60,10 @@ async function run(nodeName, networkInfo) {
     });
 
     await step('Ferdie is registered, bonded, subscribed, attested and mints 10 hours', async () => {
-      await ok('fund operator', api.tx.balances.transferKeepAlive(operator.address, 10n * UNIT), alice);
-      await ok('register', api.tx.compute.registerProvider('Ferdie GPUs', 'EU-WEST'), ferdie);
-      await backProvider(api, ferdie, { amount: 100n * UNIT, cls: H100 });
-      for (const module of [START, COMPLETION]) await ok(`subscribe ${module}`, api.tx.sla.subscribe(H100, module), ferdie);
-      const now = (await api.rpc.chain.getHeader()).number.toNumber();
-      const { attestation, signature } = signAttestation(api, attestor, {
-        provider: ferdie.address, class: H100, units: 10_000,
-        validFrom: now, validUntil: now + 5_000, evidenceHash: '0x' + '77'.repeat(32), nonce: 1,
+      await serveProvider(api, {
+        provider: ferdie, operator, attestor, name: 'Ferdie GPUs', cls: H100, units: 10_000,
+        modules: [START, COMPLETION], bond: 100n * UNIT, nonce: 1,
       });
-      await ok('attest', api.tx.compute.submitAttestation(
-        { Sr25519: attestor.publicKey }, attestation, { Sr25519: signature }), ferdie);
-      await ok('mint', api.tx.compute.mint(H100, 10_000), ferdie);
-      await ok('declare', api.tx.federation.declareService({ command: true, container: false, batch: false }, 4), ferdie);
-      await ok('operator', api.tx.federation.setOperator(operator.address), ferdie);
       if (await tokens(ferdie.address) !== 10_000n) throw new Error('Ferdie does not hold the 10 hours minted');
     });
 
@@ -122,7 +106,7 @@ async function run(nodeName, networkInfo) {
     });
     return 1;
   } finally {
-    unsubscribe();
+    events?.unsubscribe();
     await agent.close();
     await api.disconnect();
   }

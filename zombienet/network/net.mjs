@@ -32,13 +32,38 @@ export class LocalNetwork {
   async start(name) {
     const args = ['--chain', this.spec, `--${name}`, '--base-path', join(this.dir, name)];
     if (name === 'alice') args.push('--node-key', ALICE_NODE_KEY);
-    else {
-      // A test node makes its own network key on first start and keeps it in its base path.
-      args.push('--unsafe-force-node-key-generation');
-      args.push('--bootnodes', `/ip4/127.0.0.1/tcp/${this.nodes.alice.p2pPort}/p2p/${ALICE_PEER_ID}`);
-    }
+    else args.push(...this.peerArgs());
     this.nodes[name] = await startNode({ args });
     return this.nodes[name];
+  }
+
+  /**
+   * Starts (or starts again) the provider node `name`: not a validator; its
+   * offchain worker hands the jobs of the provider whose operator key is in its
+   * keystore to `agent` and reports them.
+   */
+  async startProvider(name, agent) {
+    const args = ['--chain', this.spec, '--name', name, '--base-path', join(this.dir, name),
+      '--offchain-worker', 'always', '--agent-url', agent.url, '--agent-token-file', agent.tokenFile,
+      ...this.peerArgs()];
+    this.nodes[name] = await startNode({ args });
+    return this.nodes[name];
+  }
+
+  // A node other than Alice's makes its own network key on first start, keeps it
+  // in its base path, and finds the others through Alice.
+  peerArgs() {
+    return ['--unsafe-force-node-key-generation',
+      '--bootnodes', `/ip4/127.0.0.1/tcp/${this.nodes.alice.p2pPort}/p2p/${ALICE_PEER_ID}`];
+  }
+
+  /** Runs a scenario's step; a failing one names itself and shows every node's last log lines. */
+  async step(what, body) {
+    try {
+      return await body();
+    } catch (error) {
+      throw new Error(`${what}: ${error.message}\n${this.logTails()}`);
+    }
   }
 
   /** Every node's last log lines, for a failure's message. */

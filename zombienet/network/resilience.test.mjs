@@ -27,14 +27,7 @@ describe('four validators, killed and started again', () => {
   let api;
   const killedAt = {};
 
-  // A failing step names itself and shows every node's last log lines.
-  const step = async (what, body) => {
-    try {
-      return await body();
-    } catch (error) {
-      throw new Error(`${what}: ${error.message}\n${net.logTails()}`);
-    }
-  };
+  const step = (what, body) => net.step(what, body);
 
   before(async () => {
     await cryptoWaitReady();
