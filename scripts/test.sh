@@ -55,5 +55,5 @@ scripts/load-agent.sh
 step "end-to-end tests (node --test)"
 (cd zombienet && node --test --test-concurrency=1 e2e/)
 
-step "network tests (zombienet: four validators finalize, a fifth joins, one is removed; resilience)"
+step "network tests (zombienet: validators finalize, join and leave; a compute unit's life; resilience; provider faults; overload)"
 scripts/network.sh
