@@ -166,6 +166,18 @@ export function submit(api, tx, signer) {
 }
 
 /**
+ * `submit`, failing with `what` and the decoded error on a dispatch error or on
+ * a sudo call whose inner call failed; the block's events otherwise.
+ */
+export async function submitOk(api, tx, signer, what) {
+  const r = await submit(api, tx, signer);
+  if (r.error) throw new Error(`${what}: ${r.error.section}.${r.error.name}`);
+  const failed = r.events.find(({ event }) => api.events.sudo?.Sudid.is(event) && event.data.sudoResult.isErr);
+  if (failed) throw new Error(`${what}: sudo call failed: ${failed.event.data.sudoResult.toString()}`);
+  return r;
+}
+
+/**
  * Starts a dev node and connects to it; `close()` disconnects and stops it,
  * returning how the node exited.
  */
@@ -210,10 +222,8 @@ export async function waitBlock(api, height, timeoutMs) {
  * class `cls`, so that its mints there are backed (up to the bond).
  */
 export async function backProvider(api, provider, { amount, cls, module = 0 }) {
-  let r = await submit(api, api.tx.sla.bond(amount), provider);
-  if (r.error) throw new Error(`bond: ${JSON.stringify(r.error)}`);
-  r = await submit(api, api.tx.sla.subscribe(cls, module), provider);
-  if (r.error) throw new Error(`subscribe: ${JSON.stringify(r.error)}`);
+  await submitOk(api, api.tx.sla.bond(amount), provider, 'bond');
+  await submitOk(api, api.tx.sla.subscribe(cls, module), provider, 'subscribe');
 }
 
 /**
@@ -226,10 +236,7 @@ export async function backProvider(api, provider, { amount, cls, module = 0 }) {
 export async function serveProvider(api, {
   provider, operator, attestor, name, cls, units, modules, bond, nonce, concurrency = 4,
 }) {
-  const ok = async (what, tx) => {
-    const r = await submit(api, tx, provider);
-    if (r.error) throw new Error(`${name}: ${what}: ${r.error.section}.${r.error.name}`);
-  };
+  const ok = (what, tx) => submitOk(api, tx, provider, `${name}: ${what}`);
   await ok('fund the operator', api.tx.balances.transferKeepAlive(operator.address, 10n ** 13n));
   await ok('register', api.tx.compute.registerProvider(name, 'EU-WEST'));
   await backProvider(api, provider, { amount: bond, cls, module: 0 });

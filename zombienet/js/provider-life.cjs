@@ -34,8 +34,7 @@ async function run(nodeName, networkInfo) {
       throw new Error(`${what}: ${error.message}`);
     }
   };
-  const ok = (what, tx, signer) =>
-    submit(api, tx, signer).catch((error) => { throw new Error(`${what}: ${error.message}`); });
+  const ok = (what, tx, signer) => submit(api, tx, signer, what);
   const event = (section, name, filter) => events.wait(section, name, filter, 180_000);
   const tokens = async (who) => {
     const account = await api.query.assets.account(H100, who);

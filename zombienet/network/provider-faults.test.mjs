@@ -16,7 +16,7 @@ import { Keyring } from '@polkadot/keyring';
 import { u8aToHex } from '@polkadot/util';
 import { cryptoWaitReady } from '@polkadot/util-crypto';
 import { Agent } from '../e2e/agent.mjs';
-import { EventWatch, serveProvider, submit } from '../e2e/node.mjs';
+import { EventWatch, serveProvider, submitOk } from '../e2e/node.mjs';
 import { LocalNetwork, heights, waitFor } from './net.mjs';
 
 const H100 = 0;
@@ -37,11 +37,7 @@ describe('provider faults: an agent and a provider node killed mid-job', () => {
   const accounts = {};
 
   const step = (what, body) => net.step(what, body);
-  const ok = async (what, tx, signer) => {
-    const r = await submit(api, tx, signer);
-    if (r.error) throw new Error(`${what}: ${r.error.section}.${r.error.name}`);
-    return r;
-  };
+  const ok = (what, tx, signer) => submitOk(api, tx, signer, what);
   const nameOf = (address) => PROVIDERS.find((name) => accounts[name].address === address);
 
   /** Bob redeems one hour (1,000 units) for `script`, under the start and the fast completion module. */
