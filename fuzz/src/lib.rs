@@ -42,7 +42,7 @@ use utc_runtime::{
 
 use pallet_compute::{AttestationPayload, AttestorKey};
 use pallet_federation::{JobReport, JobState, WorkloadKinds};
-use pallet_orderbook::{MarketStatus, Side, TimeInForce};
+use pallet_orderbook::{Asset, MarketStatus, Side, TimeInForce};
 use pallet_sla::{ModuleKind, PenaltySchedule, Verdict};
 
 /// What a run does.
@@ -583,9 +583,9 @@ fn check_obligations_bonded() -> Result<(), String> {
 
 /// Every resting order can be cancelled by its owner (a sample of them each block).
 fn check_orders_cancellable() -> Result<(), String> {
-	for (id, order) in pallet_orderbook::Orders::<Runtime>::iter().take(16) {
-		rolled_back(|| Orderbook::cancel_order(RuntimeOrigin::signed(order.owner.clone()), id))
-			.map_err(|e| format!("order {id} of {} cannot be cancelled: {e:?}", order.owner))?;
+	for (owner, id, _) in pallet_orderbook::OpenOrders::<Runtime>::iter().take(16) {
+		rolled_back(|| Orderbook::cancel_order(RuntimeOrigin::signed(owner.clone()), id))
+			.map_err(|e| format!("order {id} of {owner} cannot be cancelled: {e:?}"))?;
 	}
 	Ok(())
 }
@@ -1026,7 +1026,7 @@ fn generate(
 				);
 			}
 			let (market, m) = markets[rng.below(markets.len() as u64) as usize].clone();
-			match rng.below(10) {
+			match rng.below(12) {
 				0..=6 => {
 					let side = if rng.chance(50) { Side::Bid } else { Side::Ask };
 					// Around 1 UNIT an hour (a thousandth of an hour is the smallest unit).
@@ -1063,7 +1063,9 @@ fn generate(
 					)
 				}
 				7..=8 => {
-					let own = pallet_orderbook::AccountOrders::<Runtime>::get(account(trader));
+					let own: Vec<u64> =
+						pallet_orderbook::OpenOrders::<Runtime>::iter_key_prefix(account(trader))
+							.collect();
 					let order_id = if own.is_empty() || rng.chance(10) {
 						rng.below(pallet_orderbook::NextOrderId::<Runtime>::get() + 1)
 					} else {
@@ -1075,11 +1077,38 @@ fn generate(
 						RuntimeCall::Orderbook(pallet_orderbook::Call::cancel_order { order_id }),
 					)
 				}
-				_ => signed(
+				9 => signed(
 					trader,
 					"orderbook.cancel_all",
 					RuntimeCall::Orderbook(pallet_orderbook::Call::cancel_all { market }),
 				),
+				10 => {
+					let (asset, amount) = if rng.chance(50) {
+						(Asset::Native, rng.range(1, 1_000 * UNIT))
+					} else {
+						(Asset::Class(m.base), rng.range(1, 2_000))
+					};
+					signed(
+						trader,
+						"orderbook.deposit",
+						RuntimeCall::Orderbook(pallet_orderbook::Call::deposit { asset, amount }),
+					)
+				}
+				_ => {
+					// Mostly what is free, sometimes more (locked or not there).
+					let asset = if rng.chance(50) { Asset::Native } else { Asset::Class(m.base) };
+					let free = Orderbook::funds(&account(trader), asset).free;
+					let amount = if free == 0 || rng.chance(10) {
+						rng.range(1, 100 * UNIT)
+					} else {
+						rng.range(1, free)
+					};
+					signed(
+						trader,
+						"orderbook.withdraw",
+						RuntimeCall::Orderbook(pallet_orderbook::Call::withdraw { asset, amount }),
+					)
+				}
 			}
 		}
 		70..=74 => signed(

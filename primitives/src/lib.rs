@@ -234,3 +234,23 @@ pub trait ComputeLedger<AccountId> {
 	/// retiring that much of its obligation.
 	fn settle(provider: &AccountId, class: ClassId, units: Units) -> DispatchResult;
 }
+
+/// Tokens a holder keeps in its trading account (the order book's ledger), from
+/// which the federation pallet lets it redeem without a withdrawal first.
+pub trait TradingAccount<AccountId> {
+	/// Makes `holder`'s wallet hold `units` of `class`, withdrawing what it lacks
+	/// from its trading account (only free funds; nothing moves on an error).
+	fn fund_redemption(holder: &AccountId, class: ClassId, units: Units) -> DispatchResult;
+	/// The most [`Self::fund_redemption`] may weigh.
+	fn fund_redemption_weight() -> Weight;
+}
+
+/// No trading accounts: the wallet alone pays.
+impl<AccountId> TradingAccount<AccountId> for () {
+	fn fund_redemption(_: &AccountId, _: ClassId, _: Units) -> DispatchResult {
+		Ok(())
+	}
+	fn fund_redemption_weight() -> Weight {
+		Weight::zero()
+	}
+}

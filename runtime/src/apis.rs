@@ -273,6 +273,12 @@ impl_runtime_apis! {
 			Orderbook::open_orders(&who)
 		}
 
+		fn trading_account(
+			who: AccountId,
+		) -> Vec<(pallet_orderbook::Asset, pallet_orderbook::Funds)> {
+			Orderbook::trading_account(&who)
+		}
+
 		fn quote(
 			market: pallet_orderbook::MarketId,
 			side: pallet_orderbook::Side,

@@ -16,7 +16,7 @@ use sp_runtime::{
 };
 use utc_primitives::{
 	ClassId, ComputeCapacity, ComputeInspect, ComputeLedger, Evidence, JobId, JobInspect,
-	JobRecord, ModuleId, SlaEnforcement, SlaTerm, Units,
+	JobRecord, ModuleId, SlaEnforcement, SlaTerm, TradingAccount, Units,
 };
 
 /// The most a workload may take, encoded.
@@ -68,6 +68,7 @@ impl<T: Config> Pallet<T> {
 
 		let id = NextJobId::<T>::get();
 		NextJobId::<T>::put(id.checked_add(1).ok_or(Error::<T>::Overflow)?);
+		T::TradingAccount::fund_redemption(&owner, class, units)?;
 		T::Compute::redeem(&owner, class, units)?;
 		let now = Self::now();
 		Jobs::<T>::insert(

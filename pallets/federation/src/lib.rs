@@ -92,7 +92,8 @@ pub mod pallet {
 	use sp_core::H256;
 	use sp_runtime::{traits::Member, RuntimeAppPublic};
 	use utc_primitives::{
-		ClassId, ComputeCapacity, ComputeLedger, JobId, ModuleId, SlaEnforcement, Units,
+		ClassId, ComputeCapacity, ComputeLedger, JobId, ModuleId, SlaEnforcement, TradingAccount,
+		Units,
 	};
 
 	pub type JobOf<T> = Job<
@@ -141,6 +142,10 @@ pub mod pallet {
 
 		/// Who may serve a job and where breaches are recorded (pallet-sla).
 		type Sla: SlaEnforcement<Self::AccountId>;
+
+		/// Trading accounts a holder may redeem from without a withdrawal first
+		/// (pallet-orderbook's ledger): what its wallet lacks is drawn from there.
+		type TradingAccount: TradingAccount<Self::AccountId>;
 
 		/// A routing key: validators' workers sign batches with it.
 		type RoutingId: Member
@@ -471,9 +476,11 @@ pub mod pallet {
 
 	#[pallet::call(weight(<T as Config>::WeightInfo))]
 	impl<T: Config> Pallet<T> {
-		/// Redeems `units` of `class` for a job running `workload` under `modules`.
+		/// Redeems `units` of `class` for a job running `workload` under `modules`:
+		/// from the caller's wallet, and what the wallet lacks from its trading account.
 		#[pallet::call_index(0)]
-		#[pallet::weight(T::WeightInfo::submit_job(modules.len() as u32))]
+		#[pallet::weight(T::WeightInfo::submit_job(modules.len() as u32)
+			.saturating_add(T::TradingAccount::fund_redemption_weight()))]
 		pub fn submit_job(
 			origin: OriginFor<T>,
 			class: ClassId,

@@ -163,6 +163,7 @@ impl pallet_federation::Config for Test {
 	type AdminOrigin = EnsureRoot<AccountId>;
 	type Compute = Compute;
 	type Sla = Sla;
+	type TradingAccount = ();
 	type RoutingId = crate::routing_crypto::Public;
 	type OperatorAuthId = crate::operator_crypto::OperatorAuthId;
 	type MaxModules = ConstU32<4>;

@@ -19,7 +19,7 @@ fn market<T: Config>() -> MarketId {
 	if !<T::Assets as fungibles::Inspect<_>>::asset_exists(asset) {
 		<T::Assets as fungibles::Create<_>>::create(
 			asset,
-			Pallet::<T>::escrow_account(CLASS),
+			Pallet::<T>::token_custody(CLASS),
 			false,
 			1,
 		)
@@ -36,12 +36,21 @@ fn market<T: Config>() -> MarketId {
 	.expect("benchmark market")
 }
 
-/// A trader with native funds and tokens to spare.
-fn trader<T: Config>(name: &'static str, index: u32) -> T::AccountId {
+/// A wallet with native funds and tokens to spare.
+fn wallet<T: Config>(name: &'static str, index: u32) -> T::AccountId {
 	let who: T::AccountId = account(name, index, 0);
 	T::Currency::set_balance(&who, 1u128 << 100);
 	<T::Assets as fungibles::Mutate<_>>::mint_into(T::AssetId::from(CLASS), &who, 1u128 << 60)
 		.expect("benchmark tokens");
+	who
+}
+
+/// A trader whose trading account holds enough of both assets for any order:
+/// its orders take the fast path, touching only the ledger.
+fn trader<T: Config>(name: &'static str, index: u32) -> T::AccountId {
+	let who = wallet::<T>(name, index);
+	Pallet::<T>::do_deposit(&who, Asset::Native, 1u128 << 99).expect("benchmark deposit");
+	Pallet::<T>::do_deposit(&who, Asset::Class(CLASS), 1u128 << 59).expect("benchmark deposit");
 	who
 }
 
@@ -66,6 +75,16 @@ fn place<T: Config>(
 	.expect("benchmark order");
 }
 
+/// Rests `count` asks at distinct prices above `bottom`, from as many traders
+/// as the open-order cap needs.
+fn fill_ask_levels<T: Config>(market: MarketId, count: u32, bottom: Price) {
+	let per_trader = T::MaxOpenOrders::get().max(1);
+	for i in 0..count {
+		let who = trader::<T>("asker", i / per_trader);
+		place::<T>(&who, market, Side::Ask, bottom.saturating_add(TICK * (i as u128 + 1)), 10, None);
+	}
+}
+
 /// Rests `count` bids at distinct prices below `top`, from as many traders as
 /// the open-order cap needs.
 fn fill_bid_levels<T: Config>(market: MarketId, count: u32, top: Price) {
@@ -85,7 +104,7 @@ mod benchmarks {
 		let asset = T::AssetId::from(CLASS);
 		<T::Assets as fungibles::Create<_>>::create(
 			asset,
-			Pallet::<T>::escrow_account(CLASS),
+			Pallet::<T>::token_custody(CLASS),
 			false,
 			1,
 		)
@@ -112,41 +131,65 @@ mod benchmarks {
 		assert_eq!(Markets::<T>::get(market).map(|m| m.status), Some(MarketStatus::Halted));
 	}
 
-	/// A bid that trades nothing and rests at a new price: the price index is all
-	/// but full, the account has all but one open order, the expiry block all but
-	/// full.
+	/// An ask from the trading account that trades nothing and rests at a new
+	/// best price: it locks tokens and a deposit from two ledger entries, the
+	/// price index is all but full, the account has all but one open order, the
+	/// expiry block all but full.
 	#[benchmark]
 	fn place_order_rest() {
 		let market = market::<T>();
-		let top = TICK * 1_000_000;
-		fill_bid_levels::<T>(market, T::MaxPriceLevels::get().saturating_sub(1), top);
+		let bottom = TICK * 1_000;
+		fill_ask_levels::<T>(market, T::MaxPriceLevels::get().saturating_sub(1), bottom);
 		let who = trader::<T>("maker", 0);
 		let expires_at = frame_system::Pallet::<T>::block_number().saturating_add(100u32.into());
 		// The caller's other orders join the levels already there, so the index
 		// keeps its room.
-		let below = T::MaxPriceLevels::get().saturating_sub(1).max(1);
+		let above = T::MaxPriceLevels::get().saturating_sub(1).max(1);
 		for j in 1..T::MaxOpenOrders::get() {
-			let price = top.saturating_sub(TICK * (1 + (j % below) as u128));
-			place::<T>(&who, market, Side::Bid, price, 10, None);
+			let price = bottom.saturating_add(TICK * (1 + (j % above) as u128));
+			place::<T>(&who, market, Side::Ask, price, 10, None);
 		}
+		let place = Place { market, side: Side::Ask, price: bottom };
+		let other: T::AccountId = account("other", 0, 0);
 		ExpiryQueue::<T>::mutate(expires_at, |queue| {
 			for id in 0..T::MaxExpiriesPerBlock::get().saturating_sub(1) {
-				let _ = queue.try_push(u64::MAX - id as u64);
+				let _ = queue.try_push((u64::MAX - id as u64, other.clone(), place));
 			}
 		});
-		// Above every bid and below every ask: the new best bid.
+		// Below every ask and above every bid: the new best ask.
 		#[extrinsic_call]
 		place_order(
 			RawOrigin::Signed(who.clone()),
 			market,
-			Side::Bid,
-			top,
+			Side::Ask,
+			bottom,
 			10,
 			TimeInForce::Gtc,
 			Some(expires_at),
 			T::MaxFills::get(),
 		);
-		assert_eq!(Pallet::<T>::best_price(market, Side::Bid), Some(top));
+		assert_eq!(Pallet::<T>::best_price(market, Side::Ask), Some(bottom));
+	}
+
+	/// A bid that draws what it needs from the wallet, its trading account
+	/// empty: the deposit a casual trader's order makes before it trades. Paid on
+	/// top of the order's own weight, per asset drawn.
+	#[benchmark]
+	fn place_order_draw() {
+		let market = market::<T>();
+		let who = wallet::<T>("casual", 0);
+		#[extrinsic_call]
+		place_order(
+			RawOrigin::Signed(who.clone()),
+			market,
+			Side::Bid,
+			TICK * 100,
+			10,
+			TimeInForce::Ioc,
+			None,
+			1,
+		);
+		assert!(Ledger::<T>::get(&who, Asset::Native).is_some());
 	}
 
 	/// A fill-or-kill bid that takes `f` asks of distinct traders, each alone at
@@ -176,8 +219,8 @@ mod benchmarks {
 	}
 
 	/// A fill-or-kill ask that sells into `f` bids of distinct traders, each alone
-	/// at its price: each bid's owner is checked able to receive the tokens, and
-	/// is paid from its hold with the fees taken from it.
+	/// at its price: each bid pays from what it locks, its owner receives the
+	/// tokens in its trading account.
 	#[benchmark]
 	fn place_order_fill_bids(f: Linear<1, { T::MaxFills::get() }>) {
 		let market = market::<T>();
@@ -240,8 +283,8 @@ mod benchmarks {
 		let order = NextOrderId::<T>::get();
 		place::<T>(&who, market, Side::Bid, top, 10, None);
 		#[extrinsic_call]
-		_(RawOrigin::Signed(who), order);
-		assert!(!Orders::<T>::contains_key(order));
+		_(RawOrigin::Signed(who.clone()), order);
+		assert!(!OpenOrders::<T>::contains_key(&who, order));
 	}
 
 	/// Cancels `n` orders, each alone at its price while the index has room.
@@ -255,7 +298,7 @@ mod benchmarks {
 		}
 		#[extrinsic_call]
 		_(RawOrigin::Signed(who.clone()), market);
-		assert!(AccountOrders::<T>::get(&who).is_empty());
+		assert_eq!(OpenOrders::<T>::iter_prefix(&who).count(), 0);
 	}
 
 	/// `n` orders of distinct traders expire at the block that begins, each alone
@@ -277,8 +320,50 @@ mod benchmarks {
 		{
 			Pallet::<T>::on_initialize(at);
 		}
-		let left: Vec<_> = Orders::<T>::iter_keys().collect();
-		assert!(left.is_empty());
+		assert_eq!(OpenOrders::<T>::iter().count(), 0);
+	}
+
+	/// A deposit of tokens into a trading account that has none yet.
+	#[benchmark]
+	fn deposit() {
+		market::<T>();
+		let who = wallet::<T>("depositor", 0);
+		#[extrinsic_call]
+		_(RawOrigin::Signed(who.clone()), Asset::Class(CLASS), 1_000);
+		assert_eq!(Pallet::<T>::funds(&who, Asset::Class(CLASS)).free, 1_000);
+	}
+
+	/// A withdrawal of all of a trading account's tokens, to a wallet that holds
+	/// none: the entry is removed, the wallet's asset account created.
+	#[benchmark]
+	fn withdraw() {
+		market::<T>();
+		let who: T::AccountId = account("withdrawer", 0, 0);
+		T::Currency::set_balance(&who, 1u128 << 100);
+		let other = wallet::<T>("depositor", 0);
+		Pallet::<T>::do_deposit(&other, Asset::Class(CLASS), 1_000).expect("benchmark deposit");
+		// The tokens are credited to `who` in the ledger, as a trade would.
+		Ledger::<T>::remove(&other, Asset::Class(CLASS));
+		Ledger::<T>::insert(&who, Asset::Class(CLASS), Funds { free: 1_000, locked: 0, orders: 0 });
+		#[extrinsic_call]
+		_(RawOrigin::Signed(who.clone()), Asset::Class(CLASS), 1_000);
+		assert!(Ledger::<T>::get(&who, Asset::Class(CLASS)).is_none());
+	}
+
+	/// Pays the accrued fees of `n` markets to the fee receiver.
+	#[benchmark]
+	fn on_idle_pay_fees(n: Linear<1, { T::FeePayoutsPerBlock::get() }>) {
+		let payer = wallet::<T>("payer", 0);
+		for market in 0..n {
+			Pallet::<T>::do_deposit(&payer, Asset::Native, 1_000_000).expect("benchmark deposit");
+			Ledger::<T>::remove(&payer, Asset::Native);
+			Fees::<T>::insert(market, 1_000_000);
+		}
+		#[block]
+		{
+			Pallet::<T>::pay_fees(n);
+		}
+		assert_eq!(Fees::<T>::iter().count(), 0);
 	}
 
 	impl_benchmark_test_suite!(Pallet, crate::mock::new_test_ext(), crate::mock::Test);

@@ -1,47 +1,90 @@
-//! The rules behind pallet-orderbook's calls: validation, matching, resting,
-//! removal and the expiry sweep.
+//! The rules behind pallet-orderbook's calls: validation, matching on the
+//! trading ledger, resting, removal and the expiry sweep.
 
 use crate::{pallet::*, types::*, weights::WeightInfo};
 use alloc::vec::Vec;
 use frame_support::{
-	defensive, ensure,
-	pallet_prelude::*,
-	storage::with_storage_layer,
-	traits::{
-		fungible::{Balanced as _, BalancedHold as _, Inspect as _, Mutate as _, MutateHold as _},
-		fungibles::{self, Mutate as _},
-		tokens::{Fortitude, Precision, Preservation, Restriction},
-		OnUnbalanced as _,
-	},
+	defensive, ensure, pallet_prelude::*, storage::with_storage_layer, traits::fungibles,
 };
 use frame_system::pallet_prelude::BlockNumberFor;
 use sp_runtime::{
-	traits::{BlakeTwo256, Hash as _, Saturating, TrailingZeroInput, Zero},
+	traits::{Saturating, Zero},
 	Permill,
 };
 use utc_primitives::{ClassId, Units};
+
+/// Σ of the remaining amounts of a level's orders.
+fn total_of<AccountId, BlockNumber>(level: &[Resting<AccountId, BlockNumber>]) -> Units {
+	level.iter().fold(0, |sum, o| sum.saturating_add(o.remaining))
+}
+
+/// What a placement did that bounds its weight.
+pub(crate) struct Placed {
+	/// Resting orders met: fills, and stale makers taken off the book.
+	pub met: u32,
+	/// Orders its rest evicted.
+	pub evicted: u32,
+	/// Assets it drew from the wallet into the trading account.
+	pub draws: u32,
+}
 
 /// Why a resting order met by a taker leaves the book instead of trading.
 enum Stale {
 	/// Its expiry has come.
 	Expired,
-	/// The taker owns it (nobody trades with itself), or it is a bid whose owner
-	/// cannot receive the tokens (no consumer reference left for a new asset,
-	/// say: it would revert every taker who reaches it).
-	Cancelled(CancelReason),
+	/// The taker owns it: nobody trades with itself.
+	SelfTrade,
+}
+
+/// The trading account of an order's caller, kept in memory through the call
+/// and stored once at its end; other traders' entries are read and written as
+/// their orders are met.
+struct Trader<T: Config> {
+	who: T::AccountId,
+	base: Asset,
+	native: Funds,
+	tokens: Funds,
+	/// As loaded: only what changed is stored.
+	loaded: (Funds, Funds),
+}
+
+impl<T: Config> Trader<T> {
+	fn load(who: T::AccountId, base: Asset) -> Self {
+		let native = Pallet::<T>::funds(&who, Asset::Native);
+		let tokens = Pallet::<T>::funds(&who, base);
+		Self { who, base, native, tokens, loaded: (native, tokens) }
+	}
+
+	/// Runs `f` on `owner`'s native and base funds: the caller's in memory, anyone
+	/// else's from storage, written back if changed.
+	fn with<R>(&mut self, owner: &T::AccountId, f: impl FnOnce(&mut Funds, &mut Funds) -> R) -> R {
+		if *owner == self.who {
+			return f(&mut self.native, &mut self.tokens);
+		}
+		let (mut native, mut tokens) =
+			(Pallet::<T>::funds(owner, Asset::Native), Pallet::<T>::funds(owner, self.base));
+		let (before_native, before_tokens) = (native, tokens);
+		let result = f(&mut native, &mut tokens);
+		if native != before_native {
+			Pallet::<T>::put_funds(owner, Asset::Native, native);
+		}
+		if tokens != before_tokens {
+			Pallet::<T>::put_funds(owner, self.base, tokens);
+		}
+		result
+	}
+
+	fn store(self) {
+		if self.native != self.loaded.0 {
+			Pallet::<T>::put_funds(&self.who, Asset::Native, self.native);
+		}
+		if self.tokens != self.loaded.1 {
+			Pallet::<T>::put_funds(&self.who, self.base, self.tokens);
+		}
+	}
 }
 
 impl<T: Config> Pallet<T> {
-	/// The escrow account of resting asks of `class`: one a class, so that each
-	/// holds a single asset and never runs out of consumer references. Derived
-	/// from a hash of the pallet's id and the class, so it is distinct for every
-	/// class whatever the account type's size.
-	pub fn escrow_account(class: ClassId) -> T::AccountId {
-		let seed = BlakeTwo256::hash_of(&(T::PalletId::get(), b"escrow", class));
-		T::AccountId::decode(&mut TrailingZeroInput::new(seed.as_ref()))
-			.expect("infinite input: decoding an account id cannot fail")
-	}
-
 	fn now() -> BlockNumberFor<T> {
 		frame_system::Pallet::<T>::block_number()
 	}
@@ -67,11 +110,12 @@ impl<T: Config> Pallet<T> {
 		);
 		let market = NextMarketId::<T>::get();
 		NextMarketId::<T>::put(market.checked_add(1).ok_or(Error::<T>::Overflow)?);
-		// The class's escrow account holds asks' tokens, which are not sufficient
-		// assets: it must exist. It is the pallet's own, so it lives without funds.
-		let escrow = Self::escrow_account(base);
-		if !frame_system::Pallet::<T>::account_exists(&escrow) {
-			frame_system::Pallet::<T>::inc_providers(&escrow);
+		// The class's custody account holds traders' tokens, which are not
+		// sufficient assets: it must exist. It is the pallet's own, so it lives
+		// without funds.
+		let custody = Self::token_custody(base);
+		if !frame_system::Pallet::<T>::account_exists(&custody) {
+			frame_system::Pallet::<T>::inc_providers(&custody);
 		}
 		Markets::<T>::insert(
 			market,
@@ -131,23 +175,7 @@ impl<T: Config> Pallet<T> {
 		}
 	}
 
-	/// Native funds `who` may spend without dying.
-	fn spendable(who: &T::AccountId) -> u128 {
-		T::Currency::reducible_balance(who, Preservation::Preserve, Fortitude::Polite)
-	}
-
-	fn base_spendable(asset: T::AssetId, who: &T::AccountId) -> Units {
-		<T::Assets as fungibles::Inspect<_>>::reducible_balance(
-			asset,
-			who,
-			Preservation::Expendable,
-			Fortitude::Polite,
-		)
-	}
-
-	/// Places an order; returns how many resting orders it met (fills, and stale
-	/// makers taken off the book) and how many its rest evicted, which bound its
-	/// weight.
+	/// Places an order; returns what bounds its weight.
 	pub(crate) fn do_place_order(
 		who: T::AccountId,
 		market_id: MarketId,
@@ -157,7 +185,7 @@ impl<T: Config> Pallet<T> {
 		time_in_force: TimeInForce,
 		expires_at: Option<BlockNumberFor<T>>,
 		max_fills: u32,
-	) -> Result<(u32, u32), DispatchError> {
+	) -> Result<Placed, DispatchError> {
 		let market = Markets::<T>::get(market_id).ok_or(Error::<T>::UnknownMarket)?;
 		ensure!(market.status == MarketStatus::Active, Error::<T>::MarketHalted);
 		ensure!(!amount.is_zero() && !price.is_zero(), Error::<T>::ZeroAmount);
@@ -181,11 +209,21 @@ impl<T: Config> Pallet<T> {
 		if time_in_force == TimeInForce::PostOnly {
 			ensure!(!Self::crosses_book(market_id, side, price), Error::<T>::PostOnlyWouldCross);
 		}
+		if time_in_force == TimeInForce::Fok {
+			let available = Self::fillable(&who, market_id, side, price, amount, max_fills, now);
+			ensure!(available >= amount, Error::<T>::FillOrKillUnfilled);
+		}
 
-		// Can the account pay (or deliver) the whole order at its limit, whatever
-		// part trades now and whatever part rests?
+		// The trading account must cover the whole order at its limit, whatever
+		// part trades now and whatever part rests; a shortfall comes from the wallet.
 		let deposit = if rests { T::OrderDeposit::get() } else { 0 };
-		let asset = T::AssetId::from(market.base);
+		let base = Asset::Class(market.base);
+		let mut trader = Trader::<T>::load(who.clone(), base);
+		let mut draws = 0u32;
+		let mut draw = |asset, funds: &mut Funds, needed| {
+			draws.saturating_accrue(Self::top_up(&who, asset, funds, needed)? as u32);
+			Ok::<_, DispatchError>(())
+		};
 		match side {
 			Side::Bid => {
 				let value = value_of(price, amount).ok_or(Error::<T>::Overflow)?;
@@ -196,19 +234,12 @@ impl<T: Config> Pallet<T> {
 					.checked_add(fee)
 					.and_then(|v| v.checked_add(deposit))
 					.ok_or(Error::<T>::Overflow)?;
-				ensure!(Self::spendable(&who) >= worst, Error::<T>::InsufficientBalance);
+				draw(Asset::Native, &mut trader.native, worst)?;
 			}
 			Side::Ask => {
-				ensure!(
-					Self::base_spendable(asset, &who) >= amount && Self::spendable(&who) >= deposit,
-					Error::<T>::InsufficientBalance
-				);
+				draw(base, &mut trader.tokens, amount)?;
+				draw(Asset::Native, &mut trader.native, deposit)?;
 			}
-		}
-		if time_in_force == TimeInForce::Fok {
-			let available =
-				Self::fillable(&who, &market, market_id, side, price, amount, max_fills, now);
-			ensure!(available >= amount, Error::<T>::FillOrKillUnfilled);
 		}
 
 		let order_id = NextOrderId::<T>::get();
@@ -225,53 +256,96 @@ impl<T: Config> Pallet<T> {
 		});
 
 		let mut remaining = amount;
-		// Fills made, and stale makers (expired, the caller's own, or unable to
-		// receive) taken off.
+		let mut fees: u128 = 0;
+		// Fills made, and stale makers (expired, or the caller's own) taken off.
 		let (mut fills, mut stale) = (0u32, 0u32);
-		while !remaining.is_zero() && fills < max_fills {
-			let Some(best) = Self::best_price(market_id, opposite) else { break };
-			if !side.crosses(price, best) {
+		// The other side's prices are read once; the levels that empty leave the
+		// index together at the end.
+		let mut emptied = 0usize;
+		for best in Self::prices_from_best(market_id, opposite) {
+			if remaining.is_zero() || fills >= max_fills || !side.crosses(price, best) {
 				break;
 			}
-			let level =
-				Levels::<T>::get((market_id, opposite, best)).ok_or(Error::<T>::UnknownOrder)?;
-			let maker_id = level.head;
-			let mut maker = Orders::<T>::get(maker_id).ok_or(Error::<T>::UnknownOrder)?;
-			let fill = remaining.min(maker.remaining);
-			if let Some(stale_as) = Self::stale(&market, &maker, &who, fill, now) {
-				if stale >= max_fills {
-					break;
+			let place = Place { market: market_id, side: opposite, price: best };
+			let mut level = Self::level(&place)?;
+			// The level is worked through in memory and stored once.
+			let mut stop = false;
+			while !remaining.is_zero() && fills < max_fills {
+				let Some(first) = level.first() else { break };
+				if let Some(why) = Self::stale(first, &who, now) {
+					if stale >= max_fills {
+						stop = true;
+						break;
+					}
+					stale.saturating_inc();
+					let maker = level.remove(0);
+					Self::release(&mut trader, &place, &maker)?;
+					let (order_id, remaining) = (maker.id, maker.remaining);
+					Self::deposit_event(match why {
+						Stale::Expired => {
+							Event::OrderExpired { order_id, market: market_id, remaining }
+						}
+						Stale::SelfTrade => Event::OrderCancelled {
+							order_id,
+							market: market_id,
+							remaining,
+							reason: CancelReason::SelfTrade,
+						},
+					});
+					continue;
 				}
-				stale.saturating_inc();
-				// The resting order leaves the book, holding nothing more.
-				Self::remove_order(maker_id, &maker, &market)?;
-				let (order_id, remaining) = (maker_id, maker.remaining);
-				Self::deposit_event(match stale_as {
-					Stale::Expired => {
-						Event::OrderExpired { order_id, market: market_id, remaining }
-					}
-					Stale::Cancelled(reason) => {
-						Event::OrderCancelled { order_id, market: market_id, remaining, reason }
-					}
-				});
-				continue;
+				let Some(maker) = level.first_mut() else { break };
+				let fill = remaining.min(maker.remaining);
+				fills.saturating_inc();
+				let fee =
+					Self::execute_fill(&market, &mut trader, &place, order_id, side, maker, fill)?;
+				fees = fees.saturating_add(fee);
+				remaining = remaining.saturating_sub(fill);
+				if maker.remaining.is_zero() {
+					let maker = level.remove(0);
+					Self::release(&mut trader, &place, &maker)?;
+					Self::deposit_event(Event::OrderFilled { order_id: maker.id, market: market_id });
+				}
 			}
-			fills.saturating_inc();
-			Self::execute_fill(
-				&market, market_id, order_id, &who, side, maker_id, &mut maker, fill,
-			)?;
-			remaining = remaining.saturating_sub(fill);
+			let key = (market_id, opposite, best);
+			if level.is_empty() {
+				Levels::<T>::remove(key);
+				emptied += 1;
+			} else {
+				Levels::<T>::insert(key, level);
+				break;
+			}
+			if stop {
+				break;
+			}
+		}
+		if emptied > 0 {
+			Prices::<T>::mutate(market_id, opposite, |prices| match opposite {
+				Side::Ask => {
+					prices.drain(..emptied.min(prices.len()));
+				}
+				Side::Bid => prices.truncate(prices.len().saturating_sub(emptied)),
+			});
+		}
+		if !fees.is_zero() {
+			Fees::<T>::mutate(market_id, |accrued| {
+				*accrued = Some(accrued.unwrap_or_default().saturating_add(fees))
+			});
 		}
 
 		let met = fills.saturating_add(stale);
+		let mut evicted = 0;
 		if remaining.is_zero() {
 			Self::deposit_event(Event::OrderFilled { order_id, market: market_id });
-			return Ok((met, 0));
-		}
-		let mut evicted = 0;
-		if rests && !Self::crosses_book(market_id, side, price) {
+		} else if rests && !Self::crosses_book(market_id, side, price) {
+			let place = Place { market: market_id, side, price };
 			evicted = Self::rest_order(
-				order_id, &who, market_id, &market, side, price, remaining, expires_at,
+				order_id,
+				&mut trader,
+				&market,
+				&place,
+				remaining,
+				expires_at,
 			)?;
 		} else {
 			let reason =
@@ -283,16 +357,15 @@ impl<T: Config> Pallet<T> {
 				reason,
 			});
 		}
-		Ok((met, evicted))
+		trader.store();
+		Ok(Placed { met, evicted, draws })
 	}
 
 	/// How much of `amount` `who` could trade now against the other side, with
 	/// at most `max_fills` fills and `max_fills` stale makers (see [`Stale`])
 	/// passed on the way, as the matching loop would.
-	#[allow(clippy::too_many_arguments)]
 	fn fillable(
 		who: &T::AccountId,
-		market_info: &Market,
 		market: MarketId,
 		side: Side,
 		limit: Price,
@@ -308,14 +381,11 @@ impl<T: Config> Pallet<T> {
 				break;
 			}
 			let Some(level) = Levels::<T>::get((market, opposite, price)) else { break };
-			let mut cursor = Some(level.head);
-			while let Some(id) = cursor {
+			for order in level.iter() {
 				if fills >= max_fills || available >= amount {
 					return available;
 				}
-				let Some(order) = Orders::<T>::get(id) else { break };
-				let fill = amount.saturating_sub(available).min(order.remaining);
-				if Self::stale(market_info, &order, who, fill, now).is_some() {
+				if Self::stale(order, who, now).is_some() {
 					if stale >= max_fills {
 						return available;
 					}
@@ -324,364 +394,281 @@ impl<T: Config> Pallet<T> {
 					fills.saturating_inc();
 					available = available.saturating_add(order.remaining);
 				}
-				cursor = order.next;
 			}
 		}
 		available
 	}
 
-	/// Whether the resting `maker`, met by an order of `who` that would trade
-	/// `fill` with it, leaves the book instead, and why (see [`Stale`]). An
-	/// ask's owner receives native funds into an account its deposit keeps alive.
-	fn stale(
-		market: &Market,
-		maker: &OrderOf<T>,
-		who: &T::AccountId,
-		fill: Units,
-		now: BlockNumberFor<T>,
-	) -> Option<Stale> {
-		use frame_support::traits::tokens::{DepositConsequence, Provenance};
+	/// Whether the resting `maker`, met by an order of `who`, leaves the book
+	/// instead of trading, and why.
+	fn stale(maker: &RestingOf<T>, who: &T::AccountId, now: BlockNumberFor<T>) -> Option<Stale> {
 		if maker.expires_at.is_some_and(|at| at <= now) {
 			return Some(Stale::Expired);
 		}
-		if maker.owner == *who {
-			return Some(Stale::Cancelled(CancelReason::SelfTrade));
-		}
-		let receives = maker.side == Side::Ask
-			|| <T::Assets as fungibles::Inspect<_>>::can_deposit(
-				T::AssetId::from(market.base),
-				&maker.owner,
-				fill,
-				Provenance::Extant,
-			) == DepositConsequence::Success;
-		(!receives).then_some(Stale::Cancelled(CancelReason::MakerCannotReceive))
+		(maker.owner == *who).then_some(Stale::SelfTrade)
 	}
 
 	/// Trades `amount` between the arriving order and the resting `maker` at the
-	/// maker's price, moving the base tokens, the value and the fees, nothing else.
+	/// maker's price, between ledger entries: the base tokens from seller to
+	/// buyer, `value − seller fee` to the seller, `value + buyer fee` from the
+	/// buyer (a resting bid's from what it locks). Returns the fees, which the
+	/// caller accrues to the market.
 	fn execute_fill(
 		market: &Market,
-		market_id: MarketId,
+		trader: &mut Trader<T>,
+		place: &Place,
 		taker_order: OrderId,
-		taker: &T::AccountId,
 		taker_side: Side,
-		maker_id: OrderId,
-		maker: &mut OrderOf<T>,
+		maker: &mut RestingOf<T>,
 		amount: Units,
-	) -> DispatchResult {
-		let asset = T::AssetId::from(market.base);
-		let escrow = Self::escrow_account(market.base);
-		let price = maker.price;
+	) -> Result<u128, DispatchError> {
+		let price = place.price;
 		let value = value_of(price, amount).ok_or(Error::<T>::Overflow)?;
-		let remaining = maker.remaining.saturating_sub(amount);
 		let taker_fee = taker_fee_on(market.taker_fee, value);
-		let maker_fee = match maker.side {
-			Side::Ask => {
-				// The taker buys: tokens from escrow, value and fees from its free funds.
-				let maker_fee = fee_on(market.maker_fee, value);
-				T::Assets::transfer(asset, &escrow, taker, amount, Preservation::Expendable)?;
-				T::Currency::transfer(
-					taker,
-					&maker.owner,
-					value.saturating_sub(maker_fee),
-					Preservation::Preserve,
-				)?;
-				let fees = maker_fee.saturating_add(taker_fee);
-				if !fees.is_zero() {
-					T::OnFee::on_unbalanced(T::Currency::withdraw(
-						taker,
-						fees,
-						Precision::Exact,
-						Preservation::Preserve,
-						Fortitude::Polite,
-					)?);
-				}
-				maker.held = remaining;
-				maker_fee
-			}
+		let maker_fee = fee_on(market.maker_fee, value);
+		let overflow = || DispatchError::from(Error::<T>::Overflow);
+		match taker_side {
 			Side::Bid => {
-				// The taker sells: tokens from its account, value and fees from the
-				// bid's hold. The maker pays this trade's own fee, rounded down; what
-				// the hold rounded up stays held and is released with the bid's end.
-				let maker_fee = fee_on(market.maker_fee, value);
-				let held = maker
-					.held
-					.checked_sub(value.saturating_add(maker_fee))
-					.ok_or(Error::<T>::Overflow)?;
-				T::Assets::transfer(asset, taker, &maker.owner, amount, Preservation::Expendable)?;
-				let reason = HoldReason::BidFunds.into();
-				T::Currency::transfer_on_hold(
-					&reason,
-					&maker.owner,
-					taker,
-					value.saturating_sub(taker_fee),
-					Precision::Exact,
-					Restriction::Free,
-					Fortitude::Polite,
-				)?;
-				let fees = maker_fee.saturating_add(taker_fee);
-				if !fees.is_zero() {
-					// The hold covers them: `held` was checked above.
-					let (credit, missing) = T::Currency::slash(&reason, &maker.owner, fees);
-					ensure!(missing.is_zero(), Error::<T>::InsufficientBalance);
-					T::OnFee::on_unbalanced(credit);
-				}
-				maker.held = held;
-				maker_fee
+				// The taker buys from a resting ask: its tokens were locked.
+				let pay = value.checked_add(taker_fee).ok_or_else(overflow)?;
+				trader.native.free = trader.native.free.checked_sub(pay).ok_or_else(overflow)?;
+				trader.tokens.free = trader.tokens.free.checked_add(amount).ok_or_else(overflow)?;
+				maker.locked = maker.locked.checked_sub(amount).ok_or_else(overflow)?;
+				trader.with(&maker.owner, |native, tokens| {
+					tokens.locked = tokens.locked.checked_sub(amount)?;
+					native.free = native.free.checked_add(value.saturating_sub(maker_fee))?;
+					Some(())
+				})
 			}
-		};
-		maker.remaining = remaining;
-
-		Levels::<T>::try_mutate((market_id, maker.side, price), |maybe| {
-			let level = maybe.as_mut().ok_or(Error::<T>::UnknownOrder)?;
-			level.total = level.total.saturating_sub(amount);
-			Ok::<_, DispatchError>(())
-		})?;
+			Side::Ask => {
+				// The taker sells into a resting bid, which pays its own maker fee,
+				// rounded down, from what it locks.
+				let pay = value.checked_add(maker_fee).ok_or_else(overflow)?;
+				trader.tokens.free = trader.tokens.free.checked_sub(amount).ok_or_else(overflow)?;
+				trader.native.free = trader
+					.native
+					.free
+					.checked_add(value.saturating_sub(taker_fee))
+					.ok_or_else(overflow)?;
+				maker.locked = maker.locked.checked_sub(pay).ok_or_else(overflow)?;
+				trader.with(&maker.owner, |native, tokens| {
+					native.locked = native.locked.checked_sub(pay)?;
+					tokens.free = tokens.free.checked_add(amount)?;
+					Some(())
+				})
+			}
+		}
+		.ok_or_else(overflow)?;
+		maker.remaining = maker.remaining.saturating_sub(amount);
 		Self::deposit_event(Event::Trade {
-			market: market_id,
-			maker_order: maker_id,
+			market: place.market,
+			maker_order: maker.id,
 			taker_order,
 			maker: maker.owner.clone(),
-			taker: taker.clone(),
+			taker: trader.who.clone(),
 			taker_side,
 			price,
 			amount,
 			maker_fee,
 			taker_fee,
 		});
-		if remaining.is_zero() {
-			Self::remove_order(maker_id, maker, market)?;
-			Self::deposit_event(Event::OrderFilled { order_id: maker_id, market: market_id });
-		} else {
-			Orders::<T>::insert(maker_id, maker.clone());
-		}
-		Ok(())
+		Ok(maker_fee.saturating_add(taker_fee))
 	}
 
-	/// Puts the rest of an order on the book: holds its funds and deposit, joins
-	/// the tail of its price level; on a side full of prices, a better price
-	/// evicts the worst level. Returns how many orders it evicted.
-	#[allow(clippy::too_many_arguments)]
+	/// Puts the rest of an order on the book: locks its funds and deposit in the
+	/// trading account, joins the tail of its price level; on a side full of
+	/// prices, a better price evicts the worst level. Returns how many orders it
+	/// evicted.
 	fn rest_order(
 		order_id: OrderId,
-		who: &T::AccountId,
-		market_id: MarketId,
+		trader: &mut Trader<T>,
 		market: &Market,
-		side: Side,
-		price: Price,
+		place: &Place,
 		remaining: Units,
 		expires_at: Option<BlockNumberFor<T>>,
 	) -> Result<u32, DispatchError> {
-		AccountOrders::<T>::try_mutate(who, |orders| orders.try_push(order_id))
-			.map_err(|_| Error::<T>::TooManyOpenOrders)?;
-		if let Some(at) = expires_at {
-			ExpiryQueue::<T>::try_mutate(at, |queue| queue.try_push(order_id))
-				.map_err(|_| Error::<T>::ExpiryQueueFull)?;
+		let who = trader.who.clone();
+		ensure!(trader.native.orders < T::MaxOpenOrders::get(), Error::<T>::TooManyOpenOrders);
+		let locked = match place.side {
+			Side::Bid => bid_lock(place.price, remaining, market.maker_fee),
+			Side::Ask => Some(remaining),
 		}
-		let held = match side {
-			Side::Bid => {
-				let held =
-					bid_hold(price, remaining, market.maker_fee).ok_or(Error::<T>::Overflow)?;
-				T::Currency::hold(&HoldReason::BidFunds.into(), who, held)
-					.map_err(|_| Error::<T>::InsufficientBalance)?;
-				held
-			}
-			Side::Ask => {
-				T::Assets::transfer(
-					T::AssetId::from(market.base),
-					who,
-					&Self::escrow_account(market.base),
-					remaining,
-					Preservation::Expendable,
-				)?;
-				remaining
-			}
+		.ok_or(Error::<T>::Overflow)?;
+		// A bid locks its funds and deposit from the native entry, an ask its
+		// tokens from the base entry and its deposit from the native one.
+		let (funds, to_lock) = match place.side {
+			Side::Bid => (&mut trader.native, locked.checked_add(T::OrderDeposit::get())),
+			Side::Ask => (&mut trader.tokens, Some(locked)),
 		};
-		T::Currency::hold(&HoldReason::OrderDeposit.into(), who, T::OrderDeposit::get())
-			.map_err(|_| Error::<T>::InsufficientBalance)?;
+		funds
+			.lock(to_lock.ok_or(Error::<T>::Overflow)?)
+			.ok_or(Error::<T>::InsufficientBalance)?;
+		if place.side == Side::Ask {
+			trader
+				.native
+				.lock(T::OrderDeposit::get())
+				.ok_or(Error::<T>::InsufficientBalance)?;
+		}
+		trader.native.orders.saturating_inc();
+		if let Some(at) = expires_at {
+			ExpiryQueue::<T>::try_mutate(at, |queue| {
+				queue.try_push((order_id, who.clone(), *place))
+			})
+			.map_err(|_| Error::<T>::ExpiryQueueFull)?;
+		}
 
-		let key = (market_id, side, price);
+		let key = (place.market, place.side, place.price);
+		let resting = Resting { id: order_id, owner: who.clone(), remaining, locked, expires_at };
 		let mut evicted = 0;
-		let prev = match Levels::<T>::get(key) {
+		let level = match Levels::<T>::get(key) {
 			Some(mut level) => {
-				ensure!(level.orders < T::MaxOrdersPerLevel::get(), Error::<T>::LevelFull);
-				let tail = level.tail;
-				Orders::<T>::try_mutate(tail, |maybe| {
-					let order = maybe.as_mut().ok_or(Error::<T>::UnknownOrder)?;
-					order.next = Some(order_id);
-					Ok::<_, DispatchError>(())
-				})?;
-				level.tail = order_id;
-				level.total = level.total.checked_add(remaining).ok_or(Error::<T>::Overflow)?;
-				level.orders.saturating_inc();
-				Levels::<T>::insert(key, level);
-				Some(tail)
+				level.try_push(resting).map_err(|_| Error::<T>::LevelFull)?;
+				level
 			}
 			None => {
-				let prices = Prices::<T>::get(market_id, side);
-				let worst = match side {
+				let prices = Prices::<T>::get(place.market, place.side);
+				let worst = match place.side {
 					Side::Bid => prices.first(),
 					Side::Ask => prices.last(),
 				};
 				if let Some(worst) = worst.copied().filter(|_| prices.is_full()) {
 					// A better price always rests: the worst level leaves the book.
-					ensure!(side.better(price, worst), Error::<T>::TooManyPriceLevels);
-					evicted = Self::evict_level(market_id, market, side, worst)?;
+					ensure!(place.side.better(place.price, worst), Error::<T>::TooManyPriceLevels);
+					evicted = Self::evict_level(trader, &Place { price: worst, ..*place })?;
 				}
-				Prices::<T>::try_mutate(market_id, side, |prices| {
-					let at = prices.binary_search(&price).unwrap_or_else(|at| at);
-					prices.try_insert(at, price)
+				Prices::<T>::try_mutate(place.market, place.side, |prices| {
+					let at = prices.binary_search(&place.price).unwrap_or_else(|at| at);
+					prices.try_insert(at, place.price)
 				})
 				.map_err(|_| Error::<T>::TooManyPriceLevels)?;
-				Levels::<T>::insert(
-					key,
-					PriceLevel { head: order_id, tail: order_id, total: remaining, orders: 1 },
-				);
-				None
+				let mut level = PriceLevelOf::<T>::default();
+				level.try_push(resting).map_err(|_| Error::<T>::LevelFull)?;
+				level
 			}
 		};
-		Orders::<T>::insert(
-			order_id,
-			Order {
-				market: market_id,
-				owner: who.clone(),
-				side,
-				price,
-				remaining,
-				expires_at,
-				held,
-				prev,
-				next: None,
-			},
-		);
+		Levels::<T>::insert(key, level);
+		OpenOrders::<T>::insert(&who, order_id, *place);
 		Self::deposit_event(Event::OrderRested {
 			order_id,
-			market: market_id,
-			side,
-			price,
+			market: place.market,
+			side: place.side,
+			price: place.price,
 			remaining,
 		});
 		Ok(evicted)
 	}
 
-	/// Takes every order at `price` off one side of a market, each returned in
-	/// full to its owner; returns how many (at most `MaxOrdersPerLevel`).
-	fn evict_level(
-		market_id: MarketId,
-		market: &Market,
-		side: Side,
-		price: Price,
-	) -> Result<u32, DispatchError> {
-		let Some(level) = Levels::<T>::get((market_id, side, price)) else { return Ok(0) };
-		let mut cursor = Some(level.head);
-		let mut evicted = 0u32;
-		while let Some(id) = cursor {
-			let order = Orders::<T>::get(id).ok_or(Error::<T>::UnknownOrder)?;
-			cursor = order.next;
-			Self::remove_order(id, &order, market)?;
+	/// Takes every order at `place` off the book, each returned in full to its
+	/// owner; returns how many (at most `MaxOrdersPerLevel`).
+	fn evict_level(trader: &mut Trader<T>, place: &Place) -> Result<u32, DispatchError> {
+		let key = (place.market, place.side, place.price);
+		let Some(level) = Levels::<T>::take(key) else { return Ok(0) };
+		Prices::<T>::mutate(place.market, place.side, |prices| {
+			if let Ok(at) = prices.binary_search(&place.price) {
+				prices.remove(at);
+			}
+		});
+		for order in level.iter() {
+			Self::release(trader, place, order)?;
 			Self::deposit_event(Event::OrderCancelled {
-				order_id: id,
-				market: market_id,
+				order_id: order.id,
+				market: place.market,
 				remaining: order.remaining,
 				reason: CancelReason::Evicted,
 			});
-			evicted.saturating_inc();
 		}
-		Ok(evicted)
+		Ok(level.len() as u32)
 	}
 
-	/// Takes a resting order off the book and returns what it holds to its owner.
-	fn remove_order(id: OrderId, order: &OrderOf<T>, market: &Market) -> DispatchResult {
-		let key = (order.market, order.side, order.price);
-		let mut level = Levels::<T>::get(key).ok_or(Error::<T>::UnknownOrder)?;
-		match order.prev {
-			Some(prev) => Orders::<T>::mutate(prev, |o| {
-				if let Some(o) = o {
-					o.next = order.next
-				}
-			}),
-			None => level.head = order.next.unwrap_or_default(),
-		}
-		match order.next {
-			Some(next) => Orders::<T>::mutate(next, |o| {
-				if let Some(o) = o {
-					o.prev = order.prev
-				}
-			}),
-			None => level.tail = order.prev.unwrap_or_default(),
-		}
-		level.orders.saturating_dec();
-		level.total = level.total.saturating_sub(order.remaining);
-		if level.orders == 0 {
+	/// The price level at `place`.
+	fn level(place: &Place) -> Result<PriceLevelOf<T>, DispatchError> {
+		Levels::<T>::get((place.market, place.side, place.price))
+			.ok_or_else(|| Error::<T>::UnknownOrder.into())
+	}
+
+	/// Stores a level, or removes it and its price when it has no order left.
+	fn store_level(place: &Place, level: PriceLevelOf<T>) {
+		let key = (place.market, place.side, place.price);
+		if level.is_empty() {
 			Levels::<T>::remove(key);
-			Prices::<T>::mutate(order.market, order.side, |prices| {
-				if let Ok(at) = prices.binary_search(&order.price) {
+			Prices::<T>::mutate(place.market, place.side, |prices| {
+				if let Ok(at) = prices.binary_search(&place.price) {
 					prices.remove(at);
 				}
 			});
 		} else {
 			Levels::<T>::insert(key, level);
 		}
-		AccountOrders::<T>::mutate(&order.owner, |orders| orders.retain(|o| *o != id));
+	}
+
+	/// An order taken off its level leaves its owner's open orders and its
+	/// expiry queue, and unlocks what it locked and its deposit.
+	fn release(trader: &mut Trader<T>, place: &Place, order: &RestingOf<T>) -> DispatchResult {
+		OpenOrders::<T>::remove(&order.owner, order.id);
 		if let Some(at) = order.expires_at {
 			ExpiryQueue::<T>::mutate_exists(at, |queue| {
-				if let Some(ids) = queue {
-					ids.retain(|o| *o != id);
-					if ids.is_empty() {
+				if let Some(entries) = queue {
+					entries.retain(|(id, ..)| *id != order.id);
+					if entries.is_empty() {
 						*queue = None;
 					}
 				}
 			});
 		}
+		let deposit = T::OrderDeposit::get();
+		trader
+			.with(&order.owner, |native, tokens| {
+				let funds = match place.side {
+					Side::Bid => &mut *native,
+					Side::Ask => &mut *tokens,
+				};
+				funds.unlock(order.locked)?;
+				native.unlock(deposit)?;
+				native.orders = native.orders.checked_sub(1)?;
+				Some(())
+			})
+			.ok_or_else(|| {
+				defensive!("a resting order locks more than its owner's ledger entry");
+				Error::<T>::Overflow.into()
+			})
+	}
 
-		match order.side {
-			Side::Bid if !order.held.is_zero() => {
-				T::Currency::release(
-					&HoldReason::BidFunds.into(),
-					&order.owner,
-					order.held,
-					Precision::Exact,
-				)?;
-			}
-			Side::Ask if !order.held.is_zero() => {
-				T::Assets::transfer(
-					T::AssetId::from(market.base),
-					&Self::escrow_account(market.base),
-					&order.owner,
-					order.held,
-					Preservation::Expendable,
-				)?;
-			}
-			_ => {}
-		}
-		T::Currency::release(
-			&HoldReason::OrderDeposit.into(),
-			&order.owner,
-			T::OrderDeposit::get(),
-			Precision::Exact,
-		)?;
-		Orders::<T>::remove(id);
-		Ok(())
+	/// Takes `who`'s order `order_id` off the book, returning what it locked;
+	/// returns it as it rested.
+	fn take_order(
+		trader: &mut Trader<T>,
+		order_id: OrderId,
+	) -> Result<(Place, RestingOf<T>), DispatchError> {
+		let place = OpenOrders::<T>::get(&trader.who, order_id).ok_or(Error::<T>::UnknownOrder)?;
+		let mut level = Self::level(&place)?;
+		let at = level
+			.orders
+			.iter()
+			.position(|o| o.id == order_id)
+			.ok_or(Error::<T>::UnknownOrder)?;
+		let order = level.remove(at);
+		Self::store_level(&place, level);
+		Self::release(trader, &place, &order)?;
+		Ok((place, order))
 	}
 
 	pub(crate) fn do_cancel_order(who: &T::AccountId, order_id: OrderId) -> DispatchResult {
-		let order = Orders::<T>::get(order_id).ok_or(Error::<T>::UnknownOrder)?;
-		ensure!(order.owner == *who, Error::<T>::NotOrderOwner);
-		let market = Markets::<T>::get(order.market).ok_or(Error::<T>::UnknownMarket)?;
-		Self::remove_order(order_id, &order, &market)?;
+		let place = OpenOrders::<T>::get(who, order_id).ok_or(Error::<T>::UnknownOrder)?;
+		let market = Markets::<T>::get(place.market).ok_or(Error::<T>::UnknownMarket)?;
+		let mut trader = Trader::<T>::load(who.clone(), Asset::Class(market.base));
+		let (_, order) = Self::take_order(&mut trader, order_id)?;
+		trader.store();
 		Self::deposit_event(Event::OrderCancelled {
 			order_id,
-			market: order.market,
+			market: place.market,
 			remaining: order.remaining,
 			reason: CancelReason::ByOwner,
 		});
 		Ok(())
 	}
 
-	/// Cancels `who`'s resting orders in `market_id`; returns how many.
 	/// The weight of a taker on `side` meeting `n` makers: a bid takes asks, an
-	/// ask sells into bids (paid from their holds, each owner checked able to
-	/// receive).
+	/// ask sells into bids.
 	pub fn fill_weight(side: Side, n: u32) -> Weight {
 		match side {
 			Side::Bid => T::WeightInfo::place_order_fill(n),
@@ -694,17 +681,17 @@ impl<T: Config> Pallet<T> {
 	pub(crate) fn do_cancel_all(
 		who: &T::AccountId,
 		market_id: MarketId,
-	) -> Result<(u32, u32), DispatchError> {
+	) -> Result<Placed, DispatchError> {
 		let market = Markets::<T>::get(market_id).ok_or(Error::<T>::UnknownMarket)?;
-		let mut cancelled = 0u32;
-		let orders = AccountOrders::<T>::get(who);
+		let orders: Vec<(OrderId, Place)> = OpenOrders::<T>::iter_prefix(who).collect();
 		let read = orders.len() as u32;
-		for order_id in orders {
-			let Some(order) = Orders::<T>::get(order_id) else { continue };
-			if order.market != market_id {
+		let mut trader = Trader::<T>::load(who.clone(), Asset::Class(market.base));
+		let mut cancelled = 0u32;
+		for (order_id, place) in orders {
+			if place.market != market_id {
 				continue;
 			}
-			Self::remove_order(order_id, &order, &market)?;
+			let (_, order) = Self::take_order(&mut trader, order_id)?;
 			Self::deposit_event(Event::OrderCancelled {
 				order_id,
 				market: market_id,
@@ -713,6 +700,7 @@ impl<T: Config> Pallet<T> {
 			});
 			cancelled.saturating_inc();
 		}
+		trader.store();
 		Ok((read, cancelled))
 	}
 
@@ -731,18 +719,20 @@ impl<T: Config> Pallet<T> {
 			blocks.saturating_inc();
 			let mut queue = ExpiryQueue::<T>::take(cursor);
 			while removed < budget && !queue.is_empty() {
-				let id = queue.remove(0);
+				let (id, owner, place) = queue.remove(0);
 				removed.saturating_inc();
-				let Some(order) = Orders::<T>::get(id) else { continue };
-				if order.expires_at != Some(cursor) {
-					continue;
-				}
-				let Some(market) = Markets::<T>::get(order.market) else { continue };
-				match with_storage_layer(|| Self::remove_order(id, &order, &market)) {
-					Ok(()) => Self::deposit_event(Event::OrderExpired {
+				let Some(market) = Markets::<T>::get(place.market) else { continue };
+				let result = with_storage_layer(|| {
+					let mut trader = Trader::<T>::load(owner.clone(), Asset::Class(market.base));
+					let (_, order) = Self::take_order(&mut trader, id)?;
+					trader.store();
+					Ok::<_, DispatchError>(order.remaining)
+				});
+				match result {
+					Ok(remaining) => Self::deposit_event(Event::OrderExpired {
 						order_id: id,
-						market: order.market,
-						remaining: order.remaining,
+						market: place.market,
+						remaining,
 					}),
 					Err(error) => {
 						defensive!(error, ("an expired order could not be removed", id));
@@ -764,7 +754,7 @@ impl<T: Config> Pallet<T> {
 		Self::prices_from_best(market, side)
 			.into_iter()
 			.take(levels as usize)
-			.filter_map(|p| Levels::<T>::get((market, side, p)).map(|l| (p, l.total)))
+			.filter_map(|p| Levels::<T>::get((market, side, p)).map(|l| (p, total_of(&l))))
 			.collect()
 	}
 
@@ -781,122 +771,104 @@ impl<T: Config> Pallet<T> {
 		quote
 	}
 
-	/// A account's resting orders.
+	/// An account's resting orders.
 	pub fn open_orders(who: &T::AccountId) -> Vec<(OrderId, OrderOf<T>)> {
-		AccountOrders::<T>::get(who)
-			.into_iter()
-			.filter_map(|id| Orders::<T>::get(id).map(|o| (id, o)))
+		OpenOrders::<T>::iter_prefix(who)
+			.filter_map(|(id, place)| {
+				let level = Levels::<T>::get((place.market, place.side, place.price))?;
+				let order = level.into_iter().find(|o| o.id == id)?;
+				Some((
+					id,
+					Order {
+						market: place.market,
+						owner: order.owner,
+						side: place.side,
+						price: place.price,
+						remaining: order.remaining,
+						expires_at: order.expires_at,
+						locked: order.locked,
+					},
+				))
+			})
 			.collect()
 	}
 
 	/// The invariants of pallet-orderbook:
-	/// - every resting order has a remaining amount, a live market and level, is
-	///   listed by its owner, and holds what it needs (a bid at least its value and
-	///   maker fee, the rounding of its fills' fees aside; an ask exactly its
-	///   remaining tokens);
+	/// - every resting order has a remaining amount, rests in a level of a live
+	///   market, is listed by its owner where it rests, and locks what it needs (a
+	///   bid at least its value and maker fee, the rounding of its fills' fees
+	///   aside; an ask exactly its remaining tokens);
 	/// - an order with an expiry is queued at it, at or after the sweep's cursor,
-	///   and every queued id is such an order;
-	/// - what is held equals what resting orders need: per account the bid hold
-	///   and the deposit hold, per class the escrowed tokens;
-	/// - every level's total and count are those of its FIFO list, whose links
-	///   agree both ways; the price index lists exactly the levels, ascending;
-	/// - the book is not crossed: best bid < best ask.
+	///   and every queued entry is such an order;
+	/// - the ledger's locked funds are exactly what resting orders lock, their
+	///   deposits included, and its order counts theirs;
+	/// - custody holds the ledger: the native custody account its existential
+	///   deposit, every trader's native funds and the accrued fees, each class's
+	///   custody account every trader's tokens of it (at least: anyone may send
+	///   funds to them, which then are nobody's);
+	/// - every level's total is its orders'; the price index lists exactly the
+	///   levels, ascending; the book is not crossed: best bid < best ask.
 	#[cfg(any(feature = "try-runtime", test))]
 	pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
 		use alloc::collections::btree_map::BTreeMap;
-		use frame_support::traits::fungible::InspectHold;
+		use frame_support::traits::fungible::Inspect as _;
 
-		let mut bid_held: BTreeMap<T::AccountId, u128> = BTreeMap::new();
-		let mut orders_of: BTreeMap<T::AccountId, u32> = BTreeMap::new();
-		let mut escrowed: BTreeMap<ClassId, Units> = BTreeMap::new();
-		for (id, order) in Orders::<T>::iter() {
-			ensure!(!order.remaining.is_zero(), "an order with nothing remaining rests");
-			let market = Markets::<T>::get(order.market).ok_or("order of an unknown market")?;
-			ensure!(
-				Levels::<T>::contains_key((order.market, order.side, order.price)),
-				"order without a level"
-			);
-			ensure!(
-				AccountOrders::<T>::get(&order.owner).contains(&id),
-				"owner does not list order"
-			);
-			match order.side {
-				Side::Bid => {
-					let needed = bid_hold(order.price, order.remaining, market.maker_fee)
-						.ok_or("a bid's hold overflows")?;
-					ensure!(order.held >= needed, "bid holds less than its value and maker fee");
-					let sum = bid_held.entry(order.owner.clone()).or_default();
-					*sum = sum.saturating_add(order.held);
-				}
-				Side::Ask => {
-					ensure!(order.held == order.remaining, "ask escrows other than its remaining");
-					let sum = escrowed.entry(market.base).or_default();
-					*sum = sum.saturating_add(order.held);
-				}
-			}
-			if let Some(at) = order.expires_at {
-				ensure!(ExpiryQueue::<T>::get(at).contains(&id), "an expiring order is not queued");
-				let cursor = ExpiryCursor::<T>::get();
-				ensure!(cursor.is_zero() || at >= cursor, "an expiring order is behind the sweep");
-			}
-			let count = orders_of.entry(order.owner).or_default();
-			*count = count.saturating_add(1);
-		}
-		for (at, ids) in ExpiryQueue::<T>::iter() {
-			ensure!(!ids.is_empty(), "an empty expiry queue is stored");
-			ensure!(
-				ids.iter().all(|id| Orders::<T>::get(id).is_some_and(|o| o.expires_at == Some(at))),
-				"an expiry queue names an order that does not expire there"
-			);
-		}
-		for (who, ids) in AccountOrders::<T>::iter() {
-			ensure!(ids.iter().all(Orders::<T>::contains_key), "listed order missing");
-			let count = orders_of.get(&who).copied().unwrap_or_default();
-			ensure!(ids.len() as u32 == count, "account lists other orders than it has");
-		}
-		for (who, count) in orders_of.iter() {
-			ensure!(
-				T::Currency::balance_on_hold(&HoldReason::BidFunds.into(), who)
-					== bid_held.get(who).copied().unwrap_or_default(),
-				"bid hold differs from what resting bids need"
-			);
-			ensure!(
-				T::Currency::balance_on_hold(&HoldReason::OrderDeposit.into(), who)
-					== T::OrderDeposit::get().saturating_mul((*count).into()),
-				"deposit hold differs from the resting orders"
-			);
-		}
+		// What resting orders lock, per (owner, asset), and how many each has.
+		let mut locks: BTreeMap<(T::AccountId, Asset), u128> = BTreeMap::new();
+		let mut counts: BTreeMap<T::AccountId, u32> = BTreeMap::new();
+		let mut lock = |who: &T::AccountId, asset: Asset, amount: u128| {
+			let sum = locks.entry((who.clone(), asset)).or_default();
+			*sum = sum.saturating_add(amount);
+		};
+		let mut levels = 0usize;
 		for (market_id, market) in Markets::<T>::iter() {
-			let held = <T::Assets as fungibles::Inspect<_>>::balance(
-				T::AssetId::from(market.base),
-				&Self::escrow_account(market.base),
-			);
-			ensure!(
-				held == escrowed.get(&market.base).copied().unwrap_or_default(),
-				"escrow differs from what resting asks need"
-			);
 			for side in [Side::Bid, Side::Ask] {
 				let prices = Prices::<T>::get(market_id, side);
 				ensure!(prices.windows(2).all(|w| w[0] < w[1]), "price index not ascending");
-				for price in prices.iter() {
-					let level = Levels::<T>::get((market_id, side, *price))
+				for price in prices.iter().copied() {
+					let place = Place { market: market_id, side, price };
+					let level = Levels::<T>::get((market_id, side, price))
 						.ok_or("indexed price without a level")?;
-					let (mut total, mut count, mut prev) = (0u128, 0u32, None);
-					let mut cursor = Some(level.head);
-					while let Some(id) = cursor {
-						let order = Orders::<T>::get(id).ok_or("level links a missing order")?;
-						ensure!(order.prev == prev, "level links disagree");
+					ensure!(!level.is_empty(), "an empty level is stored");
+					levels += 1;
+					for order in level.iter() {
+						ensure!(!order.remaining.is_zero(), "an order with nothing remaining rests");
 						ensure!(
-							order.price == *price && order.side == side,
-							"order in wrong level"
+							OpenOrders::<T>::get(&order.owner, order.id) == Some(place),
+							"owner does not list the order where it rests"
 						);
-						total = total.saturating_add(order.remaining);
-						count = count.saturating_add(1);
-						prev = Some(id);
-						cursor = order.next;
+						match side {
+							Side::Bid => {
+								let needed = bid_lock(price, order.remaining, market.maker_fee)
+									.ok_or("a bid's lock overflows")?;
+								ensure!(order.locked >= needed, "bid locks less than it may pay");
+								lock(&order.owner, Asset::Native, order.locked);
+							}
+							Side::Ask => {
+								ensure!(
+									order.locked == order.remaining,
+									"ask locks other than its remaining"
+								);
+								lock(&order.owner, Asset::Class(market.base), order.locked);
+							}
+						}
+						lock(&order.owner, Asset::Native, T::OrderDeposit::get());
+						if let Some(at) = order.expires_at {
+							ensure!(
+								ExpiryQueue::<T>::get(at)
+									.iter()
+									.any(|(id, who, p)| *id == order.id && *who == order.owner && *p == place),
+								"an expiring order is not queued"
+							);
+							let cursor = ExpiryCursor::<T>::get();
+							ensure!(
+								cursor.is_zero() || at >= cursor,
+								"an expiring order is behind the sweep"
+							);
+						}
+						let count = counts.entry(order.owner.clone()).or_default();
+						*count = count.saturating_add(1);
 					}
-					ensure!(prev == Some(level.tail), "level tail is not its last order");
-					ensure!(total == level.total && count == level.orders, "level totals differ");
 				}
 			}
 			if let (Some(bid), Some(ask)) =
@@ -905,9 +877,60 @@ impl<T: Config> Pallet<T> {
 				ensure!(bid < ask, "the book is crossed at rest");
 			}
 		}
-		let levels = Levels::<T>::iter_keys().count();
-		let indexed: usize = Prices::<T>::iter_values().map(|prices| prices.len()).sum();
-		ensure!(levels == indexed, "levels not in the price index");
+		ensure!(levels == Levels::<T>::iter_keys().count(), "levels not in the price index");
+		for (at, entries) in ExpiryQueue::<T>::iter() {
+			ensure!(!entries.is_empty(), "an empty expiry queue is stored");
+			for (id, who, place) in entries.iter() {
+				let level = Levels::<T>::get((place.market, place.side, place.price))
+					.ok_or("an expiry queue names an order of no level")?;
+				ensure!(
+					level.iter().any(|o| o.id == *id && o.owner == *who && o.expires_at == Some(at)),
+					"an expiry queue names an order that does not expire there"
+				);
+			}
+		}
+		let open: usize = OpenOrders::<T>::iter_keys().count();
+		ensure!(open == counts.values().map(|c| *c as usize).sum::<usize>(), "open orders listed that do not rest");
+
+		let mut native: u128 = 0;
+		let mut tokens: BTreeMap<ClassId, u128> = BTreeMap::new();
+		for (who, asset, funds) in Ledger::<T>::iter() {
+			ensure!(!funds.is_empty(), "an empty ledger entry is stored");
+			ensure!(
+				funds.locked == locks.remove(&(who.clone(), asset)).unwrap_or_default(),
+				"ledger locks differ from what resting orders lock"
+			);
+			match asset {
+				Asset::Native => {
+					ensure!(
+						funds.orders == counts.get(&who).copied().unwrap_or_default(),
+						"ledger order count differs from the resting orders"
+					);
+					native = native.saturating_add(funds.total());
+				}
+				Asset::Class(class) => {
+					ensure!(funds.orders == 0, "a token entry counts orders");
+					let sum = tokens.entry(class).or_default();
+					*sum = sum.saturating_add(funds.total());
+				}
+			}
+		}
+		ensure!(locks.values().all(|l| l.is_zero()), "resting orders lock funds of no entry");
+		let fees = Fees::<T>::iter_values().fold(0u128, |sum, f| sum.saturating_add(f));
+		let owed = native
+			.saturating_add(fees)
+			.saturating_add(T::Currency::minimum_balance());
+		ensure!(
+			T::Currency::balance(&Self::custody_account()) >= owed,
+			"native custody holds less than the ledger and the fees"
+		);
+		for (class, owed) in tokens {
+			let held = <T::Assets as fungibles::Inspect<_>>::balance(
+				T::AssetId::from(class),
+				&Self::token_custody(class),
+			);
+			ensure!(held >= owed, "token custody holds less than the ledger");
+		}
 		Ok(())
 	}
 }

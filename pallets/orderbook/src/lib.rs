@@ -8,6 +8,7 @@ pub use pallet::*;
 #[cfg(feature = "runtime-benchmarks")]
 mod benchmarking;
 mod impls;
+mod ledger;
 #[cfg(test)]
 mod mock;
 pub mod runtime_api;
@@ -32,6 +33,9 @@ pub mod pallet {
 	use utc_primitives::{ClassId, Units};
 
 	pub type OrderOf<T> = Order<<T as frame_system::Config>::AccountId, BlockNumberFor<T>>;
+	pub type RestingOf<T> = Resting<<T as frame_system::Config>::AccountId, BlockNumberFor<T>>;
+	/// The orders resting at one price of one side, oldest first.
+	pub type PriceLevelOf<T> = BoundedVec<RestingOf<T>, <T as Config>::MaxOrdersPerLevel>;
 
 	/// The layout of this pallet's storage; UTC chain's genesis is version 0.
 	const STORAGE_VERSION: StorageVersion = StorageVersion::new(0);
@@ -45,33 +49,32 @@ pub mod pallet {
 		/// Creates markets and halts them.
 		type AdminOrigin: EnsureOrigin<Self::RuntimeOrigin>;
 
-		/// The native token, the quote of every market; bids and order deposits are holds.
+		/// The native token, the quote of every market.
 		type Currency: fungible::Mutate<Self::AccountId, Balance = u128>
-			+ fungible::MutateHold<Self::AccountId, Reason = Self::RuntimeHoldReason>
-			+ fungible::Balanced<Self::AccountId>
-			+ fungible::BalancedHold<Self::AccountId>;
-
-		/// The overarching hold reason.
-		type RuntimeHoldReason: From<HoldReason>;
+			+ fungible::Balanced<Self::AccountId>;
 
 		/// The asset id of a class's token; class `c` is asset `c`.
 		type AssetId: Member + Parameter + Copy + MaxEncodedLen + From<ClassId>;
 
-		/// The ledger of UTC tokens (pallet-assets); asks escrow their tokens in the
-		/// pallet's account.
+		/// The ledger of UTC tokens (pallet-assets); the exchange keeps traders'
+		/// tokens in one custody account a class.
 		type Assets: fungibles::Mutate<Self::AccountId, AssetId = Self::AssetId, Balance = Units>
 			+ fungibles::Create<Self::AccountId>;
 
-		/// The escrow account of resting asks.
+		/// The custody accounts of the exchange derive from it.
 		#[pallet::constant]
 		type PalletId: Get<PalletId>;
 
-		/// Receives trading fees as credits taken from the payers (the treasury).
+		/// Receives the trading fees (the treasury), paid from custody in batches.
 		type OnFee: OnUnbalanced<fungible::Credit<Self::AccountId, Self::Currency>>;
 
-		/// Native funds held for each resting order.
+		/// Native funds locked in the owner's trading account for each resting order.
 		#[pallet::constant]
 		type OrderDeposit: Get<u128>;
+
+		/// Markets whose accrued fees are paid to `OnFee` in one block, at most.
+		#[pallet::constant]
+		type FeePayoutsPerBlock: Get<u32>;
 
 		/// Orders one account may have resting, across markets.
 		#[pallet::constant]
@@ -113,17 +116,6 @@ pub mod pallet {
 		type WeightInfo: WeightInfo;
 	}
 
-	/// Why this pallet holds native funds.
-	#[pallet::composite_enum]
-	pub enum HoldReason {
-		/// What a resting bid may pay: its value and maker fee.
-		#[codec(index = 0)]
-		BidFunds,
-		/// The storage deposit of a resting order.
-		#[codec(index = 1)]
-		OrderDeposit,
-	}
-
 	#[pallet::storage]
 	pub type NextMarketId<T> = StorageValue<_, MarketId, ValueQuery>;
 
@@ -133,20 +125,26 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type NextOrderId<T> = StorageValue<_, OrderId, ValueQuery>;
 
-	/// Resting orders.
+	/// Each trader's funds in the exchange's custody, per asset: what orders
+	/// trade and fills move, without touching the token pallets.
 	#[pallet::storage]
-	pub type Orders<T: Config> = StorageMap<_, Twox64Concat, OrderId, OrderOf<T>>;
+	pub type Ledger<T: Config> =
+		StorageDoubleMap<_, Blake2_128Concat, T::AccountId, Twox64Concat, Asset, Funds>;
 
-	/// The FIFO queue of orders at each price of each side of each market.
+	/// Fees accrued per market in custody, not yet paid to `OnFee`.
 	#[pallet::storage]
-	pub type Levels<T> = StorageNMap<
+	pub type Fees<T> = StorageMap<_, Twox64Concat, MarketId, u128>;
+
+	/// The orders resting at each price of each side of each market, oldest first.
+	#[pallet::storage]
+	pub type Levels<T: Config> = StorageNMap<
 		_,
 		(
 			NMapKey<Twox64Concat, MarketId>,
 			NMapKey<Twox64Concat, Side>,
 			NMapKey<Twox64Concat, Price>,
 		),
-		PriceLevel,
+		PriceLevelOf<T>,
 	>;
 
 	/// The prices with resting orders, ascending, per market and side: the best bid
@@ -162,23 +160,18 @@ pub mod pallet {
 		ValueQuery,
 	>;
 
-	/// Each account's resting orders.
+	/// Each account's resting orders and where they rest.
 	#[pallet::storage]
-	pub type AccountOrders<T: Config> = StorageMap<
-		_,
-		Blake2_128Concat,
-		T::AccountId,
-		BoundedVec<OrderId, T::MaxOpenOrders>,
-		ValueQuery,
-	>;
+	pub type OpenOrders<T: Config> =
+		StorageDoubleMap<_, Blake2_128Concat, T::AccountId, Twox64Concat, OrderId, Place>;
 
-	/// The resting orders that expire at each block.
+	/// The resting orders that expire at each block, with where they rest.
 	#[pallet::storage]
 	pub type ExpiryQueue<T: Config> = StorageMap<
 		_,
 		Twox64Concat,
 		BlockNumberFor<T>,
-		BoundedVec<OrderId, T::MaxExpiriesPerBlock>,
+		BoundedVec<(OrderId, T::AccountId, Place), T::MaxExpiriesPerBlock>,
 		ValueQuery,
 	>;
 
@@ -246,6 +239,12 @@ pub mod pallet {
 		},
 		/// A resting order reached its expiry and left the book.
 		OrderExpired { order_id: OrderId, market: MarketId, remaining: Units },
+		/// Funds moved from a wallet into its trading account.
+		Deposited { who: T::AccountId, asset: Asset, amount: u128 },
+		/// Funds moved from a trading account back to its wallet.
+		Withdrawn { who: T::AccountId, asset: Asset, amount: u128 },
+		/// A market's accrued fees were paid out of custody to the treasury.
+		FeesPaid { market: MarketId, amount: u128 },
 	}
 
 	#[pallet::error]
@@ -261,6 +260,8 @@ pub mod pallet {
 		InvalidMarketParameters,
 		/// The base class has no token.
 		UnknownBaseAsset,
+		/// The class has no token (a deposit or withdrawal of an unknown asset).
+		UnknownAsset,
 		/// An order of zero amount or at price zero.
 		ZeroAmount,
 		/// The price is not a multiple of the market's tick size.
@@ -269,8 +270,14 @@ pub mod pallet {
 		AmountOffLot,
 		/// The amount is below the market's minimum order.
 		BelowMinimum,
-		/// The account cannot pay or deliver what the order needs.
+		/// The account cannot pay or deliver what the order needs, from its trading
+		/// account and wallet together; or a withdrawal exceeds what it has.
 		InsufficientBalance,
+		/// A withdrawal of funds that resting orders lock: cancel them first.
+		Locked,
+		/// A wallet cannot receive the withdrawal (below the existential deposit of
+		/// a new account, or no room for another asset).
+		CannotReceive,
 		/// A post-only order would trade on arrival.
 		PostOnlyWouldCross,
 		/// A fill-or-kill order cannot fill completely now (within `max_fills`).
@@ -294,10 +301,8 @@ pub mod pallet {
 		ExpiryQueueFull,
 		/// `max_fills` is zero for an order that must trade.
 		ZeroMaxFills,
-		/// No resting order has this id.
+		/// No resting order of the caller has this id.
 		UnknownOrder,
-		/// Only the order's owner may cancel it.
-		NotOrderOwner,
 		/// An amount overflowed.
 		Overflow,
 	}
@@ -311,6 +316,19 @@ pub mod pallet {
 				.saturating_add(T::DbWeight::get().reads_writes(blocks.into(), 1))
 		}
 
+		/// Pays accrued fees to `OnFee`, up to `FeePayoutsPerBlock` markets, as the
+		/// block's room allows.
+		fn on_idle(_: BlockNumberFor<T>, remaining: Weight) -> Weight {
+			let mut n = T::FeePayoutsPerBlock::get();
+			while n > 0 && !remaining.all_gte(T::WeightInfo::on_idle_pay_fees(n)) {
+				n -= 1;
+			}
+			if n == 0 {
+				return Weight::zero();
+			}
+			T::WeightInfo::on_idle_pay_fees(Self::pay_fees(n))
+		}
+
 		fn integrity_test() {
 			assert!(
 				T::ExpirySweepPerBlock::get() >= T::MaxExpiriesPerBlock::get(),
@@ -321,6 +339,22 @@ pub mod pallet {
 		#[cfg(feature = "try-runtime")]
 		fn try_state(_: BlockNumberFor<T>) -> Result<(), sp_runtime::TryRuntimeError> {
 			Self::do_try_state()
+		}
+	}
+
+	/// The exchange's native custody account starts with the existential deposit,
+	/// so that it always exists whatever traders deposit and withdraw.
+	#[pallet::genesis_config]
+	#[derive(frame_support::DefaultNoBound)]
+	pub struct GenesisConfig<T: Config> {
+		#[serde(skip)]
+		pub _config: core::marker::PhantomData<T>,
+	}
+
+	#[pallet::genesis_build]
+	impl<T: Config> BuildGenesisConfig for GenesisConfig<T> {
+		fn build(&self) {
+			Pallet::<T>::endow_custody();
 		}
 	}
 
@@ -364,7 +398,8 @@ pub mod pallet {
 		.saturating_add(
 			T::WeightInfo::place_order_evict(T::MaxOrdersPerLevel::get())
 				.max(T::WeightInfo::place_order_rest())
-		))]
+		)
+		.saturating_add(T::WeightInfo::place_order_draw().saturating_mul(2)))]
 		pub fn place_order(
 			origin: OriginFor<T>,
 			market: MarketId,
@@ -377,7 +412,7 @@ pub mod pallet {
 		) -> DispatchResultWithPostInfo {
 			let who = ensure_signed(origin)?;
 			let taker_side = side;
-			let (met, evicted) = Self::do_place_order(
+			let placed = Self::do_place_order(
 				who,
 				market,
 				side,
@@ -387,12 +422,17 @@ pub mod pallet {
 				expires_at,
 				max_fills,
 			)?;
-			// Refund the orders the call did not meet or evict.
-			let rest = match evicted {
+			// Refund the orders the call did not meet or evict, and the draws from
+			// the wallet it did not make.
+			let rest = match placed.evicted {
 				0 => T::WeightInfo::place_order_rest(),
 				n => T::WeightInfo::place_order_evict(n),
 			};
-			Ok(Some(Self::fill_weight(taker_side, met).saturating_add(rest)).into())
+			let draws = T::WeightInfo::place_order_draw().saturating_mul(placed.draws.into());
+			Ok(Some(
+				Self::fill_weight(taker_side, placed.met).saturating_add(rest).saturating_add(draws),
+			)
+			.into())
 		}
 
 		/// Cancels one of the caller's resting orders, releasing what it holds.
@@ -415,6 +455,25 @@ pub mod pallet {
 					.saturating_add(T::DbWeight::get().reads(skipped.into())),
 			)
 			.into())
+		}
+
+		/// Moves `amount` of `asset` from the caller's wallet into its trading
+		/// account (one transfer into the exchange's custody).
+		#[pallet::call_index(5)]
+		pub fn deposit(origin: OriginFor<T>, asset: Asset, amount: u128) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			ensure!(!amount.is_zero(), Error::<T>::ZeroAmount);
+			Self::do_deposit(&who, asset, amount)
+		}
+
+		/// Moves `amount` of `asset` from the caller's trading account back to its
+		/// wallet. Only free funds leave: what resting orders lock is refused
+		/// (`Locked`), never partly withdrawn.
+		#[pallet::call_index(6)]
+		pub fn withdraw(origin: OriginFor<T>, asset: Asset, amount: u128) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			ensure!(!amount.is_zero(), Error::<T>::ZeroAmount);
+			Self::do_withdraw(&who, asset, amount)
 		}
 	}
 }

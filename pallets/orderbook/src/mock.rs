@@ -81,6 +81,7 @@ pub const MAX_FILLS: u32 = 5;
 pub const MAX_EXPIRIES: u32 = 4;
 pub const SWEEP_PER_BLOCK: u32 = 4;
 pub const MAX_LIFETIME: u64 = 1_000;
+pub const FEE_PAYOUTS: u32 = 2;
 
 parameter_types! {
 	pub const OrderbookPalletId: PalletId = PalletId(*b"utc/book");
@@ -90,7 +91,6 @@ parameter_types! {
 impl pallet_orderbook::Config for Test {
 	type AdminOrigin = EnsureRoot<AccountId>;
 	type Currency = Balances;
-	type RuntimeHoldReason = RuntimeHoldReason;
 	type AssetId = u32;
 	type Assets = Assets;
 	type PalletId = OrderbookPalletId;
@@ -104,6 +104,7 @@ impl pallet_orderbook::Config for Test {
 	type MaxExpiriesPerBlock = ConstU32<MAX_EXPIRIES>;
 	type MaxOrderLifetime = ConstU64<MAX_LIFETIME>;
 	type ExpirySweepPerBlock = ConstU32<SWEEP_PER_BLOCK>;
+	type FeePayoutsPerBlock = ConstU32<FEE_PAYOUTS>;
 	type WeightInfo = ();
 }
 
@@ -146,6 +147,7 @@ pub fn new_test_ext() -> sp_io::TestExternalities {
 	}
 	.assimilate_storage(&mut storage)
 	.unwrap();
+	crate::GenesisConfig::<Test>::default().assimilate_storage(&mut storage).unwrap();
 	let mut ext = sp_io::TestExternalities::new(storage);
 	ext.execute_with(|| {
 		System::set_block_number(1);
@@ -169,6 +171,7 @@ pub fn run_to_block(n: u64) {
 		let next = System::block_number() + 1;
 		System::set_block_number(next);
 		Orderbook::on_initialize(next);
+		Orderbook::on_idle(next, frame_support::weights::Weight::MAX);
 		Orderbook::do_try_state().expect("invariants hold");
 	}
 }

@@ -1,6 +1,6 @@
 //! The runtime API through which wallets and market makers read the book.
 
-use crate::types::{Depth, MarketId, OrderId, Price, Quote, Side};
+use crate::types::{Asset, Depth, Funds, MarketId, OrderId, Price, Quote, Side};
 use alloc::vec::Vec;
 use codec::Codec;
 use utc_primitives::Units;
@@ -18,6 +18,8 @@ sp_api::decl_runtime_apis! {
 		fn depth(market: MarketId, levels: u32) -> (Depth, Depth);
 		/// An account's resting orders.
 		fn open_orders(who: AccountId) -> Vec<(OrderId, Order)>;
+		/// An account's trading account: its free and locked funds per asset.
+		fn trading_account(who: AccountId) -> Vec<(Asset, Funds)>;
 		/// What an order of `side` for `amount` would fill now: amount, value, worst price.
 		fn quote(market: MarketId, side: Side, amount: Units) -> Quote;
 	}

@@ -2,10 +2,7 @@
 //! against a plain reference matcher. Every test ends with `do_try_state()`.
 
 use crate::{mock::*, pallet::*, types::*, Error, Event};
-use frame_support::{
-	assert_noop, assert_ok,
-	traits::{fungible::InspectHold, Currency},
-};
+use frame_support::{assert_noop, assert_ok, traits::Currency};
 use sp_runtime::{DispatchError, Permill};
 
 fn place(
@@ -27,12 +24,35 @@ fn place(
 	)
 }
 
+/// What `who` owns of the native token: its wallet and its trading account.
 fn free(who: AccountId) -> Balance {
-	Balances::free_balance(who)
+	Balances::free_balance(who) + Orderbook::funds(&who, Asset::Native).total()
 }
 
+/// What `who` owns of market 0's tokens: its wallet and its trading account.
 fn tokens(who: AccountId) -> u128 {
-	Assets::balance(CLASS, who)
+	Assets::balance(CLASS, who) + Orderbook::funds(&who, Asset::Class(CLASS)).total()
+}
+
+/// Native funds `who`'s resting bids lock, their deposits aside.
+fn bid_locked(who: AccountId) -> Balance {
+	let funds = Orderbook::funds(&who, Asset::Native);
+	funds.locked - ORDER_DEPOSIT * funds.orders as u128
+}
+
+/// The resting order `id`, wherever it rests.
+fn resting(id: OrderId) -> Option<RestingOf<Test>> {
+	Levels::<Test>::iter_values().flat_map(|level| level.into_inner()).find(|o| o.id == id)
+}
+
+/// How many orders rest, in every market.
+fn resting_count() -> usize {
+	OpenOrders::<Test>::iter().count()
+}
+
+/// The fees the treasury received and those accrued for it.
+fn treasury() -> Balance {
+	Balances::free_balance(TREASURY) + Fees::<Test>::iter_values().sum::<u128>()
 }
 
 fn trades() -> Vec<(OrderId, OrderId, Price, u128, u128, u128)> {
@@ -218,9 +238,10 @@ mod refusals {
 	fn only_the_owner_cancels() {
 		build_and_execute(|| {
 			assert_ok!(place(ALICE, Side::Bid, 100, 10, TimeInForce::Gtc));
+			// Another account's order is not among the caller's.
 			assert_noop!(
 				Orderbook::cancel_order(RuntimeOrigin::signed(BOB), 0),
-				Error::<Test>::NotOrderOwner
+				Error::<Test>::UnknownOrder
 			);
 			assert_noop!(
 				Orderbook::cancel_order(RuntimeOrigin::signed(ALICE), 5),
@@ -234,21 +255,17 @@ mod matching {
 	use super::*;
 
 	#[test]
-	fn a_resting_bid_holds_its_value_fee_and_deposit() {
+	fn a_resting_bid_locks_its_value_fee_and_deposit() {
 		build_and_execute(|| {
 			assert_ok!(place(ALICE, Side::Bid, 1_000, 100, TimeInForce::Gtc));
 			let value = 100_000;
 			let held = value + maker_fee().mul_floor(value);
-			assert_eq!(
-				Balances::balance_on_hold(
-					&RuntimeHoldReason::Orderbook(HoldReason::BidFunds),
-					&ALICE
-				),
-				held
-			);
-			assert_eq!(free(ALICE), NATIVE - held - ORDER_DEPOSIT);
+			assert_eq!(bid_locked(ALICE), held);
+			let funds = Orderbook::funds(&ALICE, Asset::Native);
+			assert_eq!((funds.locked, funds.orders), (held + ORDER_DEPOSIT, 1));
 			assert_ok!(Orderbook::cancel_order(RuntimeOrigin::signed(ALICE), 0));
 			assert_eq!(free(ALICE), NATIVE);
+			assert_eq!(Orderbook::funds(&ALICE, Asset::Native).locked, 0);
 			assert!(matches!(
 				book_events().last(),
 				Some(Event::OrderCancelled {
@@ -266,7 +283,11 @@ mod matching {
 		build_and_execute(|| {
 			assert_ok!(place(ALICE, Side::Ask, 1_000, 50, TimeInForce::Gtc));
 			assert_ok!(place(BOB, Side::Ask, 1_010, 50, TimeInForce::Gtc));
-			assert_eq!(tokens(ALICE), TOKENS - 50, "asks escrow their tokens");
+			assert_eq!(
+				Orderbook::funds(&ALICE, Asset::Class(CLASS)).locked,
+				50,
+				"asks lock their tokens"
+			);
 			let (alice0, bob0, charlie0) = (free(ALICE), free(BOB), free(CHARLIE));
 
 			assert_ok!(place(CHARLIE, Side::Bid, 1_020, 80, TimeInForce::Gtc));
@@ -287,10 +308,10 @@ mod matching {
 			assert_eq!(free(ALICE), alice0 + v1 - fee(maker_fee(), v1) + ORDER_DEPOSIT);
 			assert_eq!(free(BOB), bob0 + v2 - fee(maker_fee(), v2));
 			assert_eq!(
-				free(TREASURY),
+				treasury(),
 				1 + fee(maker_fee(), v1) + taker(v1) + fee(maker_fee(), v2) + taker(v2)
 			);
-			assert_eq!(Orders::<Test>::get(1).unwrap().remaining, 20);
+			assert_eq!(resting(1).unwrap().remaining, 20);
 			assert!(book_events().contains(&Event::OrderFilled { order_id: 2, market: MARKET }));
 		});
 	}
@@ -308,7 +329,7 @@ mod matching {
 	}
 
 	#[test]
-	fn a_sell_into_a_bid_pays_from_the_bids_hold() {
+	fn a_sell_into_a_bid_pays_from_what_the_bid_locks() {
 		build_and_execute(|| {
 			assert_ok!(place(ALICE, Side::Bid, 1_000, 100, TimeInForce::Gtc));
 			let bob0 = free(BOB);
@@ -321,13 +342,7 @@ mod matching {
 			assert_eq!(free(BOB), bob0 + v - taker_fee().mul_ceil(v));
 			assert_eq!(tokens(ALICE), TOKENS + 30);
 			let rest = 70_000;
-			assert_eq!(
-				Balances::balance_on_hold(
-					&RuntimeHoldReason::Orderbook(HoldReason::BidFunds),
-					&ALICE
-				),
-				rest + maker_fee().mul_floor(rest)
-			);
+			assert_eq!(bid_locked(ALICE), rest + maker_fee().mul_floor(rest));
 		});
 	}
 
@@ -336,7 +351,7 @@ mod matching {
 		build_and_execute(|| {
 			assert_ok!(place(ALICE, Side::Ask, 1_000, 10, TimeInForce::Gtc));
 			assert_ok!(place(BOB, Side::Bid, 1_000, 25, TimeInForce::Gtc));
-			assert_eq!(Orders::<Test>::get(1).unwrap().remaining, 15);
+			assert_eq!(resting(1).unwrap().remaining, 15);
 			assert_eq!(Orderbook::best_price(MARKET, Side::Bid), Some(1_000));
 			assert_ok!(place(ALICE, Side::Ask, 1_100, 10, TimeInForce::Gtc));
 			// A market buy: IOC with its limit as the slippage bound.
@@ -406,7 +421,8 @@ mod matching {
 				1
 			));
 			assert_ok!(Orderbook::cancel_all(RuntimeOrigin::signed(ALICE), MARKET));
-			assert_eq!(AccountOrders::<Test>::get(ALICE).into_inner(), vec![2]);
+			let left: Vec<OrderId> = OpenOrders::<Test>::iter_key_prefix(ALICE).collect();
+			assert_eq!(left, vec![2]);
 			assert_noop!(
 				Orderbook::cancel_all(RuntimeOrigin::signed(ALICE), 9),
 				Error::<Test>::UnknownMarket
@@ -454,9 +470,9 @@ mod expiry {
 				place_until(ALICE, Side::Bid, 100 + 10 * i, 3);
 			}
 			run_to_block(2);
-			assert_eq!(Orders::<Test>::iter().count(), MAX_EXPIRIES as usize);
+			assert_eq!(resting_count(), MAX_EXPIRIES as usize);
 			run_to_block(3);
-			assert_eq!(Orders::<Test>::iter().count(), 0);
+			assert_eq!(resting_count(), 0);
 			assert!(!ExpiryQueue::<Test>::contains_key(3));
 			assert_eq!(free(ALICE), NATIVE);
 			assert_eq!(
@@ -496,7 +512,8 @@ mod expiry {
 			}
 			assert_ok!(Orderbook::cancel_order(RuntimeOrigin::signed(ALICE), 3));
 			assert_ok!(place(BOB, Side::Bid, 1_000, 10, TimeInForce::Ioc));
-			assert_eq!(ExpiryQueue::<Test>::get(9).into_inner(), vec![1, 2]);
+			let queued: Vec<OrderId> = ExpiryQueue::<Test>::get(9).iter().map(|e| e.0).collect();
+			assert_eq!(queued, vec![1, 2]);
 			place_until(BOB, Side::Bid, 100, 9);
 			place_until(BOB, Side::Bid, 110, 9);
 		});
@@ -522,7 +539,7 @@ mod expiry {
 			));
 			assert_eq!(trades().len(), 1);
 			assert_eq!(tokens(BOB), TOKENS + 10);
-			assert_eq!(Orders::<Test>::iter().count(), 0);
+			assert_eq!(resting_count(), 0);
 		});
 	}
 
@@ -572,17 +589,17 @@ mod fees_and_self_trade {
 	fn a_taker_fee_rounds_up_never_to_zero() {
 		build_and_execute(|| {
 			assert_ok!(place(ALICE, Side::Ask, TICK, LOT, TimeInForce::Gtc));
-			let treasury = free(TREASURY);
+			let before = treasury();
 			assert_ok!(place(BOB, Side::Bid, TICK, LOT, TimeInForce::Ioc));
 			// (maker, taker, price, amount, maker fee, taker fee)
 			assert_eq!(trades(), vec![(0, 1, TICK, LOT, 0, 1)]);
-			assert_eq!(free(TREASURY), treasury + 1);
+			assert_eq!(treasury(), before + 1);
 		});
 	}
 
-	/// A 0.25 % maker fee on a bid of 1,000 at price 1: its hold rounds the fee
+	/// A 0.25 % maker fee on a bid of 1,000 at price 1: its lock rounds the fee
 	/// down once (2), each trade's own fee rounds down (0 on 250), and the bid's
-	/// owner pays exactly the sum of its trades' fees; the rest of the hold is
+	/// owner pays exactly the sum of its trades' fees; the rest of the lock is
 	/// released with the bid's last fill.
 	#[test]
 	fn a_resting_bid_pays_each_trades_own_maker_fee() {
@@ -611,12 +628,12 @@ mod fees_and_self_trade {
 				)
 			};
 			assert_ok!(order(ALICE, Side::Bid, 1_000, TimeInForce::Gtc));
-			assert_eq!(Balances::balance_on_hold(&HoldReason::BidFunds.into(), &ALICE), 1_000 + 2);
+			assert_eq!(bid_locked(ALICE), 1_000 + 2);
 			for _ in 0..4 {
 				assert_ok!(order(BOB, Side::Ask, 250, TimeInForce::Ioc));
 			}
 			assert!(trades().iter().all(|t| t.4 == 0), "each trade's maker fee: {:?}", trades());
-			assert_eq!(Balances::balance_on_hold(&HoldReason::BidFunds.into(), &ALICE), 0);
+			assert_eq!(Orderbook::funds(&ALICE, Asset::Native).locked, 0);
 			assert_eq!(free(ALICE), NATIVE - 1_000);
 		});
 	}
@@ -639,7 +656,7 @@ mod fees_and_self_trade {
 			// 0.1 % of 10,100 rounded down for the maker, 0.3 % rounded up for the taker.
 			assert_eq!(trades(), vec![(1, 2, 1_010, 10, 10, 31)]);
 			assert_eq!(tokens(ALICE), TOKENS + 10);
-			assert_eq!(Orders::<Test>::get(2).map(|o| o.remaining), Some(10));
+			assert_eq!(resting(2).map(|o| o.remaining), Some(10));
 		});
 	}
 }
@@ -648,7 +665,7 @@ mod price_levels {
 	use super::*;
 
 	/// A side full of prices cannot be jammed: a better price rests, and the
-	/// worst level leaves the book with everything its orders held returned.
+	/// worst level leaves the book with everything its orders locked returned.
 	#[test]
 	fn a_better_price_always_rests_evicting_the_worst_level() {
 		build_and_execute(|| {
@@ -675,9 +692,9 @@ mod price_levels {
 				})
 				.collect();
 			assert_eq!(evicted, vec![0, 6]);
-			// BOB's bid returned its value, fee and deposit.
-			assert_eq!(free(BOB), bob0 + 500 + ORDER_DEPOSIT);
-			assert_eq!(Balances::balance_on_hold(&HoldReason::BidFunds.into(), &BOB), 0);
+			// BOB's bid unlocked its value, fee and deposit in his trading account.
+			assert_eq!(free(BOB), bob0);
+			assert_eq!(Orderbook::funds(&BOB, Asset::Native).locked, 0);
 		});
 	}
 
@@ -718,7 +735,7 @@ mod custody {
 	use frame_support::traits::fungibles::Mutate as _;
 
 	/// Asks of more classes than an account has consumer references rest at
-	/// once: each class's escrow account holds its own asset only.
+	/// once: each class's custody account holds its own asset only.
 	#[test]
 	fn asks_of_many_classes_rest_at_once() {
 		build_and_execute(|| {
@@ -748,39 +765,215 @@ mod custody {
 					1
 				));
 			}
-			assert_eq!(Assets::balance(7, Orderbook::escrow_account(7)), 10);
-			assert_eq!(Assets::balance(7, Orderbook::escrow_account(8)), 0);
+			assert_eq!(Assets::balance(7, Orderbook::token_custody(7)), 10);
+			assert_eq!(Assets::balance(7, Orderbook::token_custody(8)), 0);
 		});
 	}
 
-	/// A resting bid whose owner cannot receive the tokens leaves the book with
-	/// everything it held; the seller's order goes on to the next bid.
+	/// A bidder whose wallet could not hold another asset still buys: the tokens
+	/// arrive in its trading account, which has no such limit.
 	#[test]
-	fn a_bid_that_cannot_receive_leaves_the_book_not_the_seller() {
+	fn a_bid_whose_wallet_cannot_receive_still_fills() {
 		build_and_execute(|| {
 			let eve: AccountId = 50;
 			Balances::make_free_balance_be(&eve, NATIVE);
 			assert_ok!(place(eve, Side::Bid, 1_000, 10, TimeInForce::Gtc));
-			assert_ok!(place(BOB, Side::Bid, 990, 10, TimeInForce::Gtc));
 			// Eve's account has no consumer reference left for a new asset.
 			while frame_system::Pallet::<Test>::inc_consumers(&eve).is_ok() {}
 			assert_ok!(place(ALICE, Side::Ask, 990, 10, TimeInForce::Ioc));
-			assert!(book_events().contains(&Event::OrderCancelled {
-				order_id: 0,
-				market: MARKET,
-				remaining: 10,
-				reason: CancelReason::MakerCannotReceive,
+			assert_eq!(trades().iter().map(|t| t.0).collect::<Vec<_>>(), vec![0]);
+			assert_eq!(Orderbook::funds(&eve, Asset::Class(CLASS)).free, 10);
+			// Her wallet cannot take them out: the withdrawal is refused, nothing moves.
+			assert_noop!(
+				Orderbook::withdraw(RuntimeOrigin::signed(eve), Asset::Class(CLASS), 10),
+				Error::<Test>::CannotReceive
+			);
+		});
+	}
+}
+
+mod ledger {
+	use super::*;
+
+	fn deposit(who: AccountId, asset: Asset, amount: u128) -> sp_runtime::DispatchResult {
+		Orderbook::deposit(RuntimeOrigin::signed(who), asset, amount)
+	}
+
+	fn withdraw(who: AccountId, asset: Asset, amount: u128) -> sp_runtime::DispatchResult {
+		Orderbook::withdraw(RuntimeOrigin::signed(who), asset, amount)
+	}
+
+	const BASE: Asset = Asset::Class(CLASS);
+
+	/// Custody holds exactly the ledger, the fees and (native) its existential
+	/// deposit: nothing is created or lost between wallets and trading accounts.
+	pub fn assert_custody_exact() {
+		let native: u128 = Ledger::<Test>::iter()
+			.filter(|(_, asset, _)| *asset == Asset::Native)
+			.map(|(_, _, funds)| funds.total())
+			.sum();
+		let fees: u128 = Fees::<Test>::iter_values().sum();
+		assert_eq!(Balances::free_balance(Orderbook::custody_account()), 1 + native + fees);
+		let tokens: u128 = Ledger::<Test>::iter()
+			.filter(|(_, asset, _)| *asset == BASE)
+			.map(|(_, _, funds)| funds.total())
+			.sum();
+		assert_eq!(Assets::balance(CLASS, Orderbook::token_custody(CLASS)), tokens);
+	}
+
+	#[test]
+	fn deposits_and_withdrawals_move_exactly_between_wallet_and_trading_account() {
+		build_and_execute(|| {
+			assert_ok!(deposit(ALICE, Asset::Native, 1_000));
+			assert_ok!(deposit(ALICE, BASE, 50));
+			assert_eq!(Balances::free_balance(ALICE), NATIVE - 1_000);
+			assert_eq!(Assets::balance(CLASS, ALICE), TOKENS - 50);
+			assert_eq!(
+				Orderbook::funds(&ALICE, Asset::Native),
+				Funds { free: 1_000, locked: 0, orders: 0 }
+			);
+			assert_eq!(Orderbook::funds(&ALICE, BASE).free, 50);
+			assert_custody_exact();
+			assert_ok!(withdraw(ALICE, Asset::Native, 400));
+			assert_ok!(withdraw(ALICE, BASE, 50));
+			assert_eq!(Balances::free_balance(ALICE), NATIVE - 600);
+			assert_eq!(Assets::balance(CLASS, ALICE), TOKENS);
+			assert_eq!(Orderbook::funds(&ALICE, Asset::Native).free, 600);
+			assert!(Ledger::<Test>::get(ALICE, BASE).is_none(), "an empty entry is removed");
+			assert!(book_events().contains(&Event::Withdrawn {
+				who: ALICE,
+				asset: Asset::Native,
+				amount: 400
 			}));
-			assert_eq!(trades().iter().map(|t| t.0).collect::<Vec<_>>(), vec![1]);
-			assert_eq!(Balances::balance_on_hold(&HoldReason::BidFunds.into(), &eve), 0);
-			assert_eq!(free(eve), NATIVE);
-			assert_eq!(tokens(BOB), TOKENS + 10);
+			assert_custody_exact();
+		});
+	}
+
+	#[test]
+	fn bad_deposits_and_withdrawals_are_refused_and_change_nothing() {
+		build_and_execute(|| {
+			assert_noop!(deposit(ALICE, Asset::Native, 0), Error::<Test>::ZeroAmount);
+			assert_noop!(deposit(ALICE, Asset::Class(42), 5), Error::<Test>::UnknownAsset);
+			assert_noop!(deposit(POOR, Asset::Native, 1_000), Error::<Test>::InsufficientBalance);
+			assert_noop!(withdraw(ALICE, Asset::Native, 1), Error::<Test>::InsufficientBalance);
+			assert_noop!(withdraw(ALICE, Asset::Class(42), 1), Error::<Test>::UnknownAsset);
+			// What resting orders lock does not leave, not even in part.
+			assert_ok!(place(ALICE, Side::Bid, 1_000, 10, TimeInForce::Gtc));
+			let funds = Orderbook::funds(&ALICE, Asset::Native);
+			assert!(funds.locked > 0);
+			assert_noop!(withdraw(ALICE, Asset::Native, funds.free + 1), Error::<Test>::Locked);
+			assert_ok!(withdraw(ALICE, Asset::Native, funds.free));
+			assert_noop!(withdraw(ALICE, Asset::Native, 1), Error::<Test>::Locked);
+			assert_noop!(
+				withdraw(ALICE, Asset::Native, funds.locked + 1),
+				Error::<Test>::InsufficientBalance
+			);
+			assert_ok!(Orderbook::cancel_order(RuntimeOrigin::signed(ALICE), 0));
+			assert_ok!(withdraw(ALICE, Asset::Native, funds.locked));
+			assert_eq!(Balances::free_balance(ALICE), NATIVE);
+			assert_custody_exact();
+		});
+	}
+
+	/// A funded trader's orders touch only the ledger: no wallet moves.
+	#[test]
+	fn a_funded_trader_trades_without_touching_its_wallet() {
+		build_and_execute(|| {
+			for who in [ALICE, BOB] {
+				assert_ok!(deposit(who, Asset::Native, 1_000_000));
+				assert_ok!(deposit(who, BASE, 1_000));
+			}
+			let wallets = || {
+				[ALICE, BOB].map(|who| (Balances::free_balance(who), Assets::balance(CLASS, who)))
+			};
+			let before = wallets();
+			let deposits = || {
+				book_events().iter().filter(|e| matches!(e, Event::Deposited { .. })).count()
+			};
+			let deposited = deposits();
+			assert_ok!(place(ALICE, Side::Ask, 1_000, 50, TimeInForce::Gtc));
+			assert_ok!(place(BOB, Side::Bid, 1_000, 30, TimeInForce::Ioc));
+			assert_eq!(wallets(), before);
+			assert_eq!(deposits(), deposited);
+			assert_eq!(Orderbook::funds(&BOB, BASE).free, 1_030);
+			assert_eq!(Orderbook::funds(&ALICE, BASE), Funds { free: 950, locked: 20, orders: 0 });
+			assert_custody_exact();
+		});
+	}
+
+	/// A casual trader's order draws what its trading account lacks from its
+	/// wallet in the same call.
+	#[test]
+	fn an_order_draws_the_shortfall_from_the_wallet() {
+		build_and_execute(|| {
+			assert_ok!(deposit(BOB, Asset::Native, 5_000));
+			assert_ok!(place(BOB, Side::Bid, 1_000, 10, TimeInForce::Gtc));
+			let value = 10_000;
+			// The value, the higher fee rounded up and a planck a fill, the deposit.
+			let worst = value + taker_fee().mul_ceil(value) + MAX_FILLS as u128 + ORDER_DEPOSIT;
+			assert!(book_events().contains(&Event::Deposited {
+				who: BOB,
+				asset: Asset::Native,
+				amount: worst - 5_000
+			}));
+			assert_eq!(Orderbook::funds(&BOB, Asset::Native).total(), worst);
+			assert_eq!(Balances::free_balance(BOB), NATIVE - worst);
+			assert_custody_exact();
+		});
+	}
+
+	/// Fees accrue per market in custody and are paid to the treasury in batches
+	/// of `FeePayoutsPerBlock` markets.
+	#[test]
+	fn fees_are_paid_to_the_treasury_in_batches() {
+		build_and_execute(|| {
+			for _ in 0..2 {
+				assert_ok!(Orderbook::create_market(
+					RuntimeOrigin::root(),
+					CLASS,
+					TICK,
+					LOT,
+					LOT,
+					maker_fee(),
+					taker_fee()
+				));
+			}
+			for market in 0..3 {
+				for (who, side, tif) in
+					[(ALICE, Side::Ask, TimeInForce::Gtc), (BOB, Side::Bid, TimeInForce::Ioc)]
+				{
+					assert_ok!(Orderbook::place_order(
+						RuntimeOrigin::signed(who),
+						market,
+						side,
+						1_000,
+						10,
+						tif,
+						None,
+						1
+					));
+				}
+			}
+			let accrued: u128 = Fees::<Test>::iter_values().sum();
+			assert_eq!(Fees::<Test>::iter().count(), 3);
+			assert_custody_exact();
+			run_to_block(2);
+			assert_eq!(Fees::<Test>::iter().count(), 3 - FEE_PAYOUTS as usize);
+			run_to_block(3);
+			assert_eq!(Fees::<Test>::iter().count(), 0);
+			assert_eq!(Balances::free_balance(TREASURY), 1 + accrued);
+			let paid = book_events()
+				.iter()
+				.filter(|e| matches!(e, Event::FeesPaid { .. }))
+				.count();
+			assert_eq!(paid, 3);
+			assert_custody_exact();
 		});
 	}
 }
 
 /// A plain matcher: resting orders in a list, scanned in full for the best price
-/// and then the oldest; balances as totals (free + held + escrowed).
+/// and then the oldest; balances as totals (wallet and trading account).
 mod reference {
 	use super::*;
 	use std::collections::BTreeMap;
@@ -940,14 +1133,14 @@ mod property {
 
 	use utc_primitives::testing::Lcg;
 
-	/// An account's native total (free + held) and token total (own + escrowed).
+	/// An account's native total and token total, wallet and trading account
+	/// together; the treasury's includes the fees accrued for it.
 	fn totals(who: AccountId) -> (i128, i128) {
-		let native = Balances::total_balance(&who) as i128;
-		let escrowed: u128 = Orders::<Test>::iter_values()
-			.filter(|o| o.owner == who && o.side == Side::Ask)
-			.map(|o| o.held)
-			.sum();
-		(native, (tokens(who) + escrowed) as i128)
+		let mut native = Balances::total_balance(&who) + Orderbook::funds(&who, Asset::Native).total();
+		if who == TREASURY {
+			native += Fees::<Test>::iter_values().sum::<u128>();
+		}
+		(native as i128, tokens(who) as i128)
 	}
 
 	#[test]
@@ -998,6 +1191,7 @@ mod property {
 					}
 				}
 				Orderbook::do_try_state().expect("invariants hold after every call");
+				super::ledger::assert_custody_exact();
 				assert_eq!(trades(), model.trades, "trades differ at step {step}");
 				for (who, (native0, tokens0)) in accounts.iter().zip(start.iter()) {
 					let (native, toks) = totals(*who);

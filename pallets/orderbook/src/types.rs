@@ -125,30 +125,32 @@ pub struct Market {
 	pub status: MarketStatus,
 }
 
-/// An order resting on the book.
-#[derive(
-	Clone, PartialEq, Eq, Debug, Encode, Decode, DecodeWithMemTracking, TypeInfo, MaxEncodedLen,
-)]
-pub struct Order<AccountId, BlockNumber> {
-	pub market: MarketId,
-	pub owner: AccountId,
-	pub side: Side,
-	pub price: Price,
-	/// Base units still to trade; never zero while the order rests.
-	pub remaining: Units,
-	/// The order leaves the book at this block, if set.
-	pub expires_at: Option<BlockNumber>,
-	/// What the order holds: native funds for a bid (value and maker fee of
-	/// `remaining`), base tokens in escrow for an ask (`remaining`).
-	pub held: u128,
-	/// The previous and next orders at the same price, oldest first.
-	pub prev: Option<OrderId>,
-	pub next: Option<OrderId>,
-}
-
-/// The orders resting at one price on one side, oldest first.
+/// What the trading ledger keeps: the native token or a class's UTC token.
 #[derive(
 	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	PartialOrd,
+	Ord,
+	Debug,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	TypeInfo,
+	MaxEncodedLen,
+)]
+pub enum Asset {
+	#[codec(index = 0)]
+	Native,
+	#[codec(index = 1)]
+	Class(ClassId),
+}
+
+/// A trader's balance of one asset in the exchange's custody.
+#[derive(
+	Clone,
+	Copy,
 	Default,
 	PartialEq,
 	Eq,
@@ -159,12 +161,87 @@ pub struct Order<AccountId, BlockNumber> {
 	TypeInfo,
 	MaxEncodedLen,
 )]
-pub struct PriceLevel {
-	pub head: OrderId,
-	pub tail: OrderId,
-	/// Σ of the orders' remaining amounts.
-	pub total: Units,
+pub struct Funds {
+	/// What the trader may trade or withdraw.
+	pub free: u128,
+	/// What its resting orders lock: bids their value and maker fee, asks their
+	/// tokens, every order its deposit (native).
+	pub locked: u128,
+	/// Resting orders whose deposit this locks (native only).
 	pub orders: u32,
+}
+
+impl Funds {
+	pub fn total(&self) -> u128 {
+		self.free.saturating_add(self.locked)
+	}
+
+	pub fn is_empty(&self) -> bool {
+		self.free == 0 && self.locked == 0 && self.orders == 0
+	}
+
+	/// Moves `amount` from free to locked.
+	pub fn lock(&mut self, amount: u128) -> Option<()> {
+		self.free = self.free.checked_sub(amount)?;
+		self.locked = self.locked.checked_add(amount)?;
+		Some(())
+	}
+
+	/// Moves `amount` from locked to free.
+	pub fn unlock(&mut self, amount: u128) -> Option<()> {
+		self.locked = self.locked.checked_sub(amount)?;
+		self.free = self.free.checked_add(amount)?;
+		Some(())
+	}
+}
+
+/// An order resting on the book, in its price level.
+#[derive(
+	Clone, PartialEq, Eq, Debug, Encode, Decode, DecodeWithMemTracking, TypeInfo, MaxEncodedLen,
+)]
+pub struct Resting<AccountId, BlockNumber> {
+	pub id: OrderId,
+	pub owner: AccountId,
+	/// Base units still to trade; never zero while the order rests.
+	pub remaining: Units,
+	/// What the order locks in its owner's ledger beside its deposit: native funds
+	/// for a bid (value and maker fee of `remaining`, and what its fills' fees
+	/// rounded), base tokens for an ask (`remaining`).
+	pub locked: u128,
+	/// The order leaves the book at this block, if set.
+	pub expires_at: Option<BlockNumber>,
+}
+
+/// Where a resting order is: its market, side and price.
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	TypeInfo,
+	MaxEncodedLen,
+)]
+pub struct Place {
+	pub market: MarketId,
+	pub side: Side,
+	pub price: Price,
+}
+
+/// A resting order as wallets see it (the runtime API).
+#[derive(Clone, PartialEq, Eq, Debug, Encode, Decode, TypeInfo)]
+pub struct Order<AccountId, BlockNumber> {
+	pub market: MarketId,
+	pub owner: AccountId,
+	pub side: Side,
+	pub price: Price,
+	pub remaining: Units,
+	pub expires_at: Option<BlockNumber>,
+	/// What it locks in its owner's trading account, its deposit aside.
+	pub locked: u128,
 }
 
 /// Why an order left the book without filling.
@@ -191,10 +268,6 @@ pub enum CancelReason {
 	/// A resting order met by an order of its own owner: trading with oneself is
 	/// never done; the older, resting order leaves the book instead.
 	SelfTrade,
-	/// A resting bid whose owner cannot receive the tokens it bought (its account
-	/// has no consumer reference left for a new asset, say): it leaves the book
-	/// rather than make the taker's order fail.
-	MakerCannotReceive,
 	/// Its side held `MaxPriceLevels` prices and a better price came to rest: the
 	/// worst price level left the book, each of its orders returned in full.
 	Evicted,
@@ -205,8 +278,8 @@ pub fn value_of(price: Price, amount: Units) -> Option<u128> {
 	price.checked_mul(amount)
 }
 
-/// What a resting bid of `amount` at `price` holds: its value and the maker fee on it.
-pub fn bid_hold(price: Price, amount: Units, maker_fee: Permill) -> Option<u128> {
+/// What a resting bid of `amount` at `price` locks: its value and the maker fee on it.
+pub fn bid_lock(price: Price, amount: Units, maker_fee: Permill) -> Option<u128> {
 	let value = value_of(price, amount)?;
 	value.checked_add(maker_fee.mul_floor(value))
 }

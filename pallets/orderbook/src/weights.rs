@@ -47,6 +47,10 @@ pub trait WeightInfo {
 	fn cancel_order() -> Weight;
 	fn cancel_all(n: u32, ) -> Weight;
 	fn on_initialize_expire(n: u32, ) -> Weight;
+	fn place_order_draw() -> Weight;
+	fn deposit() -> Weight;
+	fn withdraw() -> Weight;
+	fn on_idle_pay_fees(n: u32, ) -> Weight;
 }
 
 /// Weights for `pallet_orderbook`, with the runtime's database weights.
@@ -293,6 +297,27 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 			.saturating_add(T::DbWeight::get().writes((5_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 3037).saturating_mul(n.into()))
 	}
+	fn place_order_draw() -> Weight {
+		Weight::from_parts(100_000_000, 7584)
+			.saturating_add(T::DbWeight::get().reads(6_u64))
+			.saturating_add(T::DbWeight::get().writes(6_u64))
+	}
+	fn deposit() -> Weight {
+		Weight::from_parts(100_000_000, 7584)
+			.saturating_add(T::DbWeight::get().reads(4_u64))
+			.saturating_add(T::DbWeight::get().writes(4_u64))
+	}
+	fn withdraw() -> Weight {
+		Weight::from_parts(100_000_000, 7584)
+			.saturating_add(T::DbWeight::get().reads(4_u64))
+			.saturating_add(T::DbWeight::get().writes(4_u64))
+	}
+	fn on_idle_pay_fees(n: u32, ) -> Weight {
+		Weight::from_parts(10_000_000, 3000)
+			.saturating_add(Weight::from_parts(50_000_000, 0).saturating_mul(n.into()))
+			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(n.into())))
+			.saturating_add(T::DbWeight::get().writes((3_u64).saturating_mul(n.into())))
+	}
 }
 
 /// The same weights with ParityDB's database weights, for tests and mocks.
@@ -361,5 +386,26 @@ impl WeightInfo for () {
 			.saturating_add(ParityDbWeight::get().writes(3_u64))
 			.saturating_add(ParityDbWeight::get().writes((5_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 3037).saturating_mul(n.into()))
+	}
+	fn place_order_draw() -> Weight {
+		Weight::from_parts(100_000_000, 7584)
+			.saturating_add(ParityDbWeight::get().reads(6_u64))
+			.saturating_add(ParityDbWeight::get().writes(6_u64))
+	}
+	fn deposit() -> Weight {
+		Weight::from_parts(100_000_000, 7584)
+			.saturating_add(ParityDbWeight::get().reads(4_u64))
+			.saturating_add(ParityDbWeight::get().writes(4_u64))
+	}
+	fn withdraw() -> Weight {
+		Weight::from_parts(100_000_000, 7584)
+			.saturating_add(ParityDbWeight::get().reads(4_u64))
+			.saturating_add(ParityDbWeight::get().writes(4_u64))
+	}
+	fn on_idle_pay_fees(n: u32, ) -> Weight {
+		Weight::from_parts(10_000_000, 3000)
+			.saturating_add(Weight::from_parts(50_000_000, 0).saturating_mul(n.into()))
+			.saturating_add(ParityDbWeight::get().reads((2_u64).saturating_mul(n.into())))
+			.saturating_add(ParityDbWeight::get().writes((3_u64).saturating_mul(n.into())))
 	}
 }

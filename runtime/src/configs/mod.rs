@@ -412,7 +412,6 @@ parameter_types! {
 impl pallet_orderbook::Config for Runtime {
 	type AdminOrigin = AdminOrigin;
 	type Currency = Balances;
-	type RuntimeHoldReason = RuntimeHoldReason;
 	type AssetId = AssetId;
 	type Assets = Assets;
 	type PalletId = OrderbookPalletId;
@@ -426,6 +425,7 @@ impl pallet_orderbook::Config for Runtime {
 	type MaxExpiriesPerBlock = ConstU32<64>;
 	type MaxOrderLifetime = ConstU32<{ 90 * DAYS }>;
 	type ExpirySweepPerBlock = ConstU32<64>;
+	type FeePayoutsPerBlock = ConstU32<16>;
 	type WeightInfo = pallet_orderbook::weights::SubstrateWeight<Runtime>;
 }
 
@@ -623,6 +623,7 @@ impl pallet_federation::Config for Runtime {
 	type AdminOrigin = AdminOrigin;
 	type Compute = Compute;
 	type Sla = Sla;
+	type TradingAccount = Orderbook;
 	type RoutingId = pallet_federation::routing_crypto::Public;
 	type OperatorAuthId = pallet_federation::operator_crypto::OperatorAuthId;
 	type MaxModules = ConstU32<8>;
