@@ -13,7 +13,7 @@ import { u8aToHex } from '@polkadot/util';
 import { cryptoWaitReady } from '@polkadot/util-crypto';
 import { Agent } from './agent.mjs';
 import {
-  EventWatch, serveProvider, startNode, submit, waitFinalized,
+  EventWatch, ownedTokens, serveProvider, startNode, submit, waitFinalized,
 } from './node.mjs';
 
 const H100 = 0;
@@ -39,10 +39,8 @@ describe('pallet-federation with utc-node --dev and utc-agent', () => {
   const waitEvent = (section, name, filter, timeoutMs = 120_000) =>
     events.wait(section, name, filter, timeoutMs).catch((error) => node.fail(error.message));
 
-  const tokens = async (who) => {
-    const account = await api.query.assets.account(H100, who);
-    return account.isSome ? account.unwrap().balance.toBigInt() : 0n;
-  };
+  // Bought units land in the trading account; a job draws on it.
+  const tokens = (who) => ownedTokens(api, H100, who);
   const free = async (who) => (await api.query.system.account(who)).data.free.toBigInt();
   const ok = (r, what) => assert.equal(r.error, null, `${what}: ${JSON.stringify(r.error)}`);
 

@@ -294,3 +294,15 @@ export class EventWatch {
     throw new Error(`no ${section}.${name} within ${timeoutMs / 1000} s\n--- recent events ---\n${recent.join('\n')}`);
   }
 }
+
+/**
+ * The units of class `cls` that `who` owns: in its wallet and in its trading
+ * account (free and locked), at the best block or at `at` (`api.at(hash)`).
+ */
+export async function ownedTokens(api, cls, who, at = api) {
+  const [account, funds] = await Promise.all([
+    at.query.assets.account(cls, who), at.query.orderbook.ledger(who, { Class: cls })]);
+  const inWallet = account.isSome ? account.unwrap().balance.toBigInt() : 0n;
+  const traded = funds.isSome ? funds.unwrap().free.toBigInt() + funds.unwrap().locked.toBigInt() : 0n;
+  return inWallet + traded;
+}

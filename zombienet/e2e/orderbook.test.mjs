@@ -1,6 +1,8 @@
 // The order book as traders use it: a provider mints UTC and posts two asks, a
-// buyer's bid crosses both; the Trade events, balances, fees and the depth API
-// are checked before and after.
+// buyer's bid crosses both, each drawing what its trading account lacks from its
+// wallet; the Trade events, balances (wallet and trading account), fees and the
+// depth API are checked before and after; the buyer withdraws exactly what its
+// trading account holds, and the fees reach the treasury.
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -63,11 +65,23 @@ describe('pallet-orderbook on utc-node --dev', () => {
     await dev?.close();
   });
 
-  const native = async (at, who) => (await at.query.system.account(who)).data.free.toBigInt();
-  const tokens = async (at, who) => {
+  const BASE = { Class: H100 };
+  // A trading account's funds of one asset (free + locked), 0 without an entry.
+  const traded = async (at, who, asset) => {
+    const funds = await at.query.orderbook.ledger(who, asset);
+    return funds.isSome ? funds.unwrap().free.toBigInt() + funds.unwrap().locked.toBigInt() : 0n;
+  };
+  const wallet = async (at, who) => (await at.query.system.account(who)).data.free.toBigInt();
+  const walletTokens = async (at, who) => {
     const account = await at.query.assets.account(H100, who);
     return account.isSome ? account.unwrap().balance.toBigInt() : 0n;
   };
+  // What an account owns: its wallet and its trading account together.
+  const native = async (at, who) => await wallet(at, who) + await traded(at, who, 'Native');
+  const tokens = async (at, who) => await walletTokens(at, who) + await traded(at, who, BASE);
+  const txFee = (r) => r.events.find(({ event }) => api.events.transactionPayment.TransactionFeePaid.is(event))
+    .event.data.actualFee.toBigInt();
+  let fees = 0n;
 
   test('a bid crossing two asks fills both at the makers\' prices', async () => {
     const p1 = 2_000n * TICK;
@@ -104,15 +118,15 @@ describe('pallet-orderbook on utc-node --dev', () => {
 
     const after_ = await api.at(r.blockHash);
     assert.equal(await tokens(after_, buyer.address), 400n);
-    // The first ask is gone (its deposit released), the second rests with 200.
-    const deposit = api.consts.orderbook.orderDeposit.toBigInt();
+    assert.equal(await traded(after_, buyer.address, BASE), 400n, 'the tokens are in the buyer\'s trading account');
+    // The first ask is gone (its deposit unlocked), the second rests with 200; the
+    // provider's takings are in its trading account.
     assert.equal(await native(after_, provider.address),
-      providerBefore + v1 - fee(MAKER_FEE, v1) + v2 - fee(MAKER_FEE, v2) + deposit);
+      providerBefore + v1 - fee(MAKER_FEE, v1) + v2 - fee(MAKER_FEE, v2));
     // The buyer paid both values, its taker fees and the transaction fee.
-    const txFee = r.events.find(({ event }) => api.events.transactionPayment.TransactionFeePaid.is(event))
-      .event.data.actualFee.toBigInt();
     assert.equal(await native(after_, buyer.address),
-      buyerBefore - v1 - v2 - takerFee(TAKER_FEE, v1) - takerFee(TAKER_FEE, v2) - txFee);
+      buyerBefore - v1 - v2 - takerFee(TAKER_FEE, v1) - takerFee(TAKER_FEE, v2) - txFee(r));
+    fees = trades.reduce((sum, t) => sum + t.makerFee.toBigInt() + t.takerFee.toBigInt(), 0n);
 
     const [bidsAfter, asksAfter] = await api.call.orderbookApi.depth(market, 10);
     assert.equal(bidsAfter.length, 0, 'the bid filled completely');
@@ -120,6 +134,46 @@ describe('pallet-orderbook on utc-node --dev', () => {
     const [bestBid, bestAsk] = await api.call.orderbookApi.bestBidAsk(market);
     assert.ok(bestBid.isNone);
     assert.equal(bestAsk.unwrap()[0].toBigInt(), p2);
+  });
+
+  test('the buyer withdraws exactly what its trading account holds', async () => {
+    const account = await api.call.orderbookApi.tradingAccount(buyer.address);
+    const funds = (asset) => account.find(([a]) => (asset === 'Native' ? a.isNative : a.isClass))[1];
+    const [toks, nat] = [funds(BASE), funds('Native')];
+    assert.equal(toks.free.toBigInt(), 400n);
+    assert.equal(toks.locked.toBigInt() + nat.locked.toBigInt(), 0n, 'nothing rests, nothing is locked');
+    let r = await submit(api, api.tx.orderbook.withdraw('Native', nat.free.toBigInt() + 1n), buyer);
+    assert.deepEqual(r.error, { section: 'orderbook', name: 'InsufficientBalance' });
+    const before = await api.at(r.blockHash);
+    const walletBefore = await wallet(before, buyer.address);
+    r = await submit(api, api.tx.orderbook.withdraw(BASE, 400), buyer);
+    assert.equal(r.error, null);
+    const fee1 = txFee(r);
+    r = await submit(api, api.tx.orderbook.withdraw('Native', nat.free.toBigInt()), buyer);
+    assert.equal(r.error, null);
+    const at = await api.at(r.blockHash);
+    assert.equal(await walletTokens(at, buyer.address), 400n);
+    assert.equal(await wallet(at, buyer.address), walletBefore + nat.free.toBigInt() - fee1 - txFee(r));
+    assert.equal((await at.query.orderbook.ledger(buyer.address, 'Native')).isNone, true);
+    assert.equal((await at.query.orderbook.ledger(buyer.address, BASE)).isNone, true);
+  });
+
+  test('the trades\' fees are paid to the treasury', async () => {
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      const accrued = await api.query.orderbook.fees(market);
+      if (accrued.isNone) break;
+      assert.ok(Date.now() < deadline, 'the fees were not paid within a minute');
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+    }
+    const paid = [];
+    for (let n = (await api.rpc.chain.getHeader()).number.toNumber(); n > 0 && paid.length === 0; n--) {
+      const events = await (await api.at(await api.rpc.chain.getBlockHash(n))).query.system.events();
+      for (const { event } of events) {
+        if (api.events.orderbook.FeesPaid.is(event) && event.data.market.toNumber() === market) paid.push(event.data.amount.toBigInt());
+      }
+    }
+    assert.deepEqual(paid, [fees], 'one payout of every fee the trades accrued');
   });
 
   test('a post-only order that would cross is refused with its error', async () => {

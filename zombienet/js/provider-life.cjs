@@ -21,7 +21,7 @@ const START_DELAY = 4;
 async function run(nodeName, networkInfo) {
   await cryptoWaitReady();
   const { Agent } = await import('../e2e/agent.mjs');
-  const { EventWatch, serveProvider } = await import('../e2e/node.mjs');
+  const { EventWatch, ownedTokens, serveProvider } = await import('../e2e/node.mjs');
   const { api } = await connect(networkInfo, nodeName);
   const agent = new Agent();
   let events;
@@ -36,10 +36,8 @@ async function run(nodeName, networkInfo) {
   };
   const ok = (what, tx, signer) => submit(api, tx, signer, what);
   const event = (section, name, filter) => events.wait(section, name, filter, 180_000);
-  const tokens = async (who) => {
-    const account = await api.query.assets.account(H100, who);
-    return account.isSome ? account.unwrap().balance.toBigInt() : 0n;
-  };
+  // Bought units land in the trading account; a job draws on it.
+  const tokens = (who) => ownedTokens(api, H100, who);
 
   try {
     events = await EventWatch.start(api);
