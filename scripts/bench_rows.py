@@ -2,8 +2,17 @@
 benchmark into picoseconds of ref_time, with ParityDB's read and write costs."""
 
 import pathlib
+import re
 
-READ, WRITE = 8_000_000, 50_000_000  # ParityDbWeight, picoseconds
+
+def _db_weights():
+    """The runtime's measured ParityDB read and write costs, in picoseconds."""
+    text = (pathlib.Path(__file__).parent.parent / "runtime/src/weights/paritydb_weights.rs").read_text()
+    ns = lambda key: int(re.search(key + r":\s*([\d_]+)\s*\*", text).group(1).replace("_", ""))
+    return ns("read") * 1_000, ns("write") * 1_000
+
+
+READ, WRITE = _db_weights()
 BLOCK = 2_000_000_000_000  # 2 s of ref_time
 NORMAL = 0.75  # the share of a block for normal transactions
 
