@@ -1,0 +1,137 @@
+// Order book load against a running `utc-node --dev` (an optimized build: a
+// debug node spends its time validating transactions, so it measures the build,
+// not the chain). Senders with funded trading accounts are offered, at a fixed
+// rate for a bounded time, in turn: native transfers (the reference), resting
+// orders (bids at spread prices), and a crossing mix (asks resting, bids taking
+// them). Each phase is read back from the blocks; it prints included per
+// second, the ratio of orders to transfers, p50/p99 inclusion latency and the
+// fullest block's normal-class share. Loopback only; it stops by itself.
+//   node load/orderbook.mjs [--url ws://127.0.0.1:9944] [--rate 300]
+//     [--seconds 30] [--senders 200]
+
+import { parseArgs } from 'node:util';
+import { ApiPromise, WsProvider } from '@polkadot/api';
+import { Keyring } from '@polkadot/keyring';
+import { cryptoWaitReady } from '@polkadot/util-crypto';
+import { serveProvider, submit } from '../e2e/node.mjs';
+import { waitFor } from '../network/net.mjs';
+import { drain, latency, offer, presign } from './offer.mjs';
+
+const { values: args } = parseArgs({
+  options: {
+    url: { type: 'string', default: 'ws://127.0.0.1:9944' },
+    rate: { type: 'string', default: '300' },
+    seconds: { type: 'string', default: '30' },
+    senders: { type: 'string', default: '200' },
+  },
+});
+const RATE = Number(args.rate);
+const SECONDS = Number(args.seconds);
+const SENDERS = Number(args.senders);
+if (!new URL(args.url).hostname.match(/^(127\.0\.0\.1|localhost|\[::1\])$/)) {
+  throw new Error(`--url ${args.url}: the load tool drives a node on this machine only`);
+}
+
+const H100 = 0;
+const UNIT = 10n ** 12n;
+const TICK = 1_000_000n;
+// Normal transactions may use 75% of a block's 2 s of ref time.
+const NORMAL_LIMIT = 1_500_000_000_000n;
+
+await cryptoWaitReady();
+const raw = new WsProvider(args.url);
+const api = await ApiPromise.create({ provider: raw, noInitWarn: true });
+const keyring = new Keyring({ type: 'sr25519' });
+const alice = keyring.addFromUri('//Alice');
+const senders = Array.from({ length: SENDERS }, (_, i) => keyring.addFromUri(`//Load/${i}`));
+const nonce = async (pair) => (await api.rpc.system.accountNextIndex(pair.address)).toNumber();
+const ok = async (what, tx, signer) => {
+  const r = await submit(api, tx, signer);
+  if (r.error) throw new Error(`${what}: ${r.error.section}.${r.error.name}`);
+  return r;
+};
+
+/** Sends one transaction from each of `pairs` (`make(pair, i)`), all at once, and waits for them. */
+async function fanOut(what, pairs, make) {
+  const firsts = await Promise.all(pairs.map(nonce));
+  await Promise.all(pairs.map(async (pair, i) => {
+    const tx = await make(pair, i).signAsync(pair, { nonce: firsts[i] });
+    await raw.send('author_submitExtrinsic', [tx.toHex()]);
+  }));
+  await waitFor(what, async () => (await Promise.all(pairs.map(nonce))).every((n, i) => n > firsts[i]), 300_000);
+}
+
+/** Sends `count` transactions from `pair` (`make(i)`), consecutive nonces, and waits for them. */
+async function burst(what, pair, count, make) {
+  const first = await nonce(pair);
+  for (let i = 0; i < count; i++) {
+    const tx = await make(i).signAsync(pair, { nonce: first + i });
+    await raw.send('author_submitExtrinsic', [tx.toHex()]);
+  }
+  await waitFor(what, async () => (await nonce(pair)) >= first + count, 300_000);
+}
+
+// What one side of the book holds at most (the runtime's MaxPriceLevels ×
+// MaxOrdersPerLevel), less room for the levels' uneven shares.
+const SIDE = 256 * 32 - 200;
+
+// Setup: a provider mints tokens, a market opens, every sender gets native
+// funds and tokens and deposits them into its trading account.
+const provider = keyring.addFromUri('//Load/provider');
+const units = BigInt(SENDERS) * 100_000n;
+console.log(`setup: ${SENDERS} senders, a market, ${units} units minted`);
+await ok('fund the provider', api.tx.balances.transferKeepAlive(provider.address, 100_000n * UNIT), alice);
+await serveProvider(api, {
+  provider, operator: keyring.addFromUri('//Load/provider//operator'), attestor: keyring.addFromUri('//Attestor'),
+  name: 'Load GPUs', cls: H100, units, modules: [], bond: 10_000n * UNIT, nonce: 7_000 + Math.floor(Math.random() * 1e6),
+});
+const created = await ok('market', api.tx.sudo.sudo(api.tx.orderbook.createMarket(H100, TICK, 1, 1, 1_000, 3_000)), alice);
+const market = created.events.find(({ event }) => api.events.orderbook.MarketCreated.is(event)).event.data.market;
+await burst('senders funded', alice, SENDERS, (i) => api.tx.balances.transferKeepAlive(senders[i].address, 10_000n * UNIT));
+await burst('senders given tokens', provider, SENDERS, (i) => api.tx.assets.transferKeepAlive(H100, senders[i].address, units / BigInt(SENDERS)));
+await fanOut('native deposited', senders, () => api.tx.orderbook.deposit('Native', 5_000n * UNIT));
+await fanOut('tokens deposited', senders, () => api.tx.orderbook.deposit({ Class: H100 }, units / BigInt(SENDERS)));
+
+/**
+ * Offers `make(sender, i)` from every sender at RATE for SECONDS (at most `cap`
+ * in all); what landed.
+ */
+async function phase(name, make, cap = Infinity) {
+  const perSender = Math.min(Math.ceil((RATE * SECONDS) / SENDERS) + 1, Math.floor(cap / SENDERS));
+  const state = await presign(api, senders, perSender, make, nonce);
+  const from = (await api.rpc.chain.getHeader()).number.toNumber() + 1;
+  const { accepted, refused, offered, started } = await offer(raw, state, RATE, SECONDS);
+  const { included, failed, blocks } = await drain(api, accepted, from);
+  const elapsed = (Math.max(...included.values(), started) - started) / 1000 || 1;
+  const succeeded = included.size - failed.size;
+  const fullest = blocks.reduce((max, b) => (b.normal > max ? b.normal : max), 0n);
+  const result = {
+    offered, accepted: accepted.size, refused: [...refused.values()].reduce((a, b) => a + b, 0),
+    included: included.size, failed: failed.size, per_s: succeeded / elapsed,
+    p50_ms: latency(accepted, included, 0.5), p99_ms: latency(accepted, included, 0.99),
+    fullness: Number((fullest * 1000n) / NORMAL_LIMIT) / 10,
+  };
+  console.log(`${name}: offered=${result.offered} accepted=${result.accepted} refused=${result.refused}`
+    + ` included=${result.included} failed=${result.failed} included_per_s=${result.per_s.toFixed(1)}`
+    + ` p50_ms=${result.p50_ms} p99_ms=${result.p99_ms} fullest_block=${result.fullness}%`);
+  return result;
+}
+
+const recipient = keyring.addFromUri('//Load/recipient').address;
+const transfers = await phase('transfer_keep_alive', () => api.tx.balances.transferKeepAlive(recipient, UNIT));
+// Resting: bids spread over 250 prices below 1,000 ticks, as many as one side
+// of the book holds.
+const bid = (pair, i) => {
+  const level = BigInt((senders.indexOf(pair) * 7 + i) % 250);
+  return api.tx.orderbook.placeOrder(market, 'Bid', (1_000n - level) * TICK, 10, 'Gtc', null, 1);
+};
+const resting = await phase('place_order (resting)', bid, SIDE);
+// Crossing: half the senders go on resting bids, the other half sell into the
+// best bid with an IOC ask, so the book keeps its size.
+const crossing = await phase('place_order (crossing)', (pair, i) => (senders.indexOf(pair) % 2 === 0
+  ? bid(pair, i)
+  : api.tx.orderbook.placeOrder(market, 'Ask', TICK, 10, 'Ioc', null, 1)));
+for (const [name, r] of [['resting', resting], ['crossing', crossing]]) {
+  console.log(`ratio orders_per_s/transfers_per_s[${name}]=${(r.per_s / transfers.per_s).toFixed(2)}`);
+}
+await api.disconnect();
