@@ -294,7 +294,7 @@ impl<T: Config> Pallet<T> {
 					});
 					continue;
 				}
-				let Some(maker) = level.first_mut() else { break };
+				let Some(maker) = level.get_mut(0) else { break };
 				let fill = remaining.min(maker.remaining);
 				fills.saturating_inc();
 				let fee =

@@ -985,12 +985,15 @@ mod reference {
 		pub side: Side,
 		pub price: Price,
 		pub remaining: u128,
+		pub expires_at: Option<u64>,
 	}
 
 	#[derive(Clone, Default)]
 	pub struct Book {
 		pub orders: Vec<RefOrder>,
 		pub next_id: OrderId,
+		/// The current block: orders whose expiry has come do not trade.
+		pub now: u64,
 		pub native: BTreeMap<AccountId, i128>,
 		pub tokens: BTreeMap<AccountId, i128>,
 		pub trades: Vec<(OrderId, OrderId, Price, u128, u128, u128)>,
@@ -1016,7 +1019,19 @@ mod reference {
 			*map.entry(who).or_default() += delta;
 		}
 
+		/// Whether a resting order leaves the book when a taker of `who` meets it.
+		fn stale(&self, maker: &RefOrder, who: AccountId) -> bool {
+			maker.owner == who || maker.expires_at.is_some_and(|at| at <= self.now)
+		}
+
+		/// A new block: the orders expiring at it leave the book.
+		pub fn advance(&mut self, now: u64) {
+			self.now = now;
+			self.orders.retain(|o| o.expires_at.is_none_or(|at| at > now));
+		}
+
 		/// Places an order; returns false, changing nothing, where it is refused.
+		#[allow(clippy::too_many_arguments)]
 		pub fn place(
 			&mut self,
 			who: AccountId,
@@ -1024,9 +1039,14 @@ mod reference {
 			price: Price,
 			amount: u128,
 			tif: TimeInForce,
+			expires_at: Option<u64>,
 			max_fills: u32,
 		) -> bool {
 			let max_fills = max_fills.min(MAX_FILLS);
+			let rests = matches!(tif, TimeInForce::Gtc | TimeInForce::PostOnly);
+			if expires_at.is_some() && !rests {
+				return false;
+			}
 			if tif == TimeInForce::PostOnly && !self.makers(side, price).is_empty() {
 				return false;
 			}
@@ -1037,7 +1057,7 @@ mod reference {
 				if fills >= max_fills || available >= amount {
 					break;
 				}
-				if maker.owner == who {
+				if self.stale(maker, who) {
 					if own >= max_fills {
 						break;
 					}
@@ -1058,8 +1078,8 @@ mod reference {
 				let Some(best) = next.makers(side, price).first().map(|o| o.id) else { break };
 				let i = next.orders.iter().position(|o| o.id == best).unwrap();
 				let maker = next.orders[i].clone();
-				if maker.owner == who {
-					// Never a trade with oneself: the resting order leaves.
+				if next.stale(&maker, who) {
+					// Never a trade with oneself, nor with an expired order: it leaves.
 					if own >= max_fills {
 						break;
 					}
@@ -1089,7 +1109,6 @@ mod reference {
 				}
 				remaining -= fill;
 			}
-			let rests = matches!(tif, TimeInForce::Gtc | TimeInForce::PostOnly);
 			if remaining > 0 && rests && next.makers(side, price).is_empty() {
 				// The pallet's storage bounds: open orders per account, prices per side.
 				let open = next.orders.iter().filter(|o| o.owner == who).count() as u32;
@@ -1102,6 +1121,12 @@ mod reference {
 				if open >= MAX_OPEN_ORDERS || at_price as u32 >= MAX_ORDERS_PER_LEVEL {
 					return false;
 				}
+				if let Some(at) = expires_at {
+					let expiring = next.orders.iter().filter(|o| o.expires_at == Some(at)).count();
+					if expiring as u32 >= MAX_EXPIRIES {
+						return false;
+					}
+				}
 				if !prices.contains(&price) && prices.len() as u32 >= MAX_PRICE_LEVELS {
 					// A better price evicts the worst level; a worse one is refused.
 					let worst = if side == Side::Bid { prices[0] } else { *prices.last().unwrap() };
@@ -1110,7 +1135,7 @@ mod reference {
 					}
 					next.orders.retain(|o| !(o.side == side && o.price == worst));
 				}
-				next.orders.push(RefOrder { id, owner: who, side, price, remaining });
+				next.orders.push(RefOrder { id, owner: who, side, price, remaining, expires_at });
 			}
 			*self = next;
 			true
@@ -1152,9 +1177,46 @@ mod property {
 				TRADERS.iter().chain([TREASURY].iter()).copied().collect();
 			let start: Vec<(i128, i128)> = accounts.iter().map(|a| totals(*a)).collect();
 			let (mut accepted, mut refused) = (0, 0);
+			let (mut moved, mut blocks) = (0, 0);
 			for step in 0..3_000 {
 				let who = TRADERS[rng.next(4) as usize];
-				if rng.next(6) == 0 {
+				let action = rng.next(40);
+				if action < 2 {
+					// A new block: due orders expire, fees are paid.
+					let next = System::block_number() + 1;
+					run_to_block(next);
+					model.advance(next);
+					blocks += 1;
+				} else if action < 5 {
+					// A deposit: wallet to trading account, whole or refused.
+					let asset = if rng.next(2) == 0 { Asset::Native } else { Asset::Class(CLASS) };
+					let amount = 1 + rng.next(50_000) as u128;
+					let before = Orderbook::funds(&who, asset);
+					match Orderbook::deposit(RuntimeOrigin::signed(who), asset, amount) {
+						Ok(()) => {
+							moved += 1;
+							assert_eq!(Orderbook::funds(&who, asset).free, before.free + amount);
+						}
+						Err(_) => assert_eq!(Orderbook::funds(&who, asset), before),
+					}
+				} else if action < 8 {
+					// A withdrawal: free funds only, whole or refused with why.
+					let asset = if rng.next(2) == 0 { Asset::Native } else { Asset::Class(CLASS) };
+					let before = Orderbook::funds(&who, asset);
+					let amount = 1 + rng.next((before.total() as u64).max(1) + 10) as u128;
+					let result = Orderbook::withdraw(RuntimeOrigin::signed(who), asset, amount);
+					let expected = if amount <= before.free {
+						Ok(())
+					} else if amount <= before.total() {
+						Err(Error::<Test>::Locked.into())
+					} else {
+						Err(Error::<Test>::InsufficientBalance.into())
+					};
+					assert_eq!(result, expected, "withdraw {amount} of {before:?} at step {step}");
+					if result.is_ok() {
+						moved += 1;
+					}
+				} else if action < 14 {
 					let id = rng.next(model.next_id.max(1));
 					let expected = model.cancel(who, id);
 					let result = Orderbook::cancel_order(RuntimeOrigin::signed(who), id);
@@ -1171,8 +1233,11 @@ mod property {
 						TimeInForce::Fok,
 						TimeInForce::PostOnly,
 					][rng.next(5) as usize];
+					let rests = matches!(tif, TimeInForce::Gtc | TimeInForce::PostOnly);
+					let now = System::block_number();
+					let expires_at = (rests && rng.next(3) == 0).then(|| now + 1 + rng.next(6));
 					let max_fills = 1 + rng.next(MAX_FILLS as u64) as u32;
-					let expected = model.place(who, side, price, amount, tif, max_fills);
+					let expected = model.place(who, side, price, amount, tif, expires_at, max_fills);
 					let result = Orderbook::place_order(
 						RuntimeOrigin::signed(who),
 						MARKET,
@@ -1180,7 +1245,7 @@ mod property {
 						price,
 						amount,
 						tif,
-						None,
+						expires_at,
 						max_fills,
 					);
 					assert_eq!(result.is_ok(), expected, "step {step}: {result:?}");
@@ -1209,6 +1274,9 @@ mod property {
 			}
 			assert!(accepted > 1_000 && refused > 10, "accepted {accepted}, refused {refused}");
 			assert!(model.trades.len() > 300, "the flow traded: {}", model.trades.len());
+			assert!(moved > 100 && blocks > 50, "deposits and withdrawals {moved}, blocks {blocks}");
+			let expired = book_events().iter().filter(|e| matches!(e, Event::OrderExpired { .. })).count();
+			assert!(expired > 10, "orders expired: {expired}");
 		});
 	}
 }
