@@ -264,6 +264,40 @@ fn a_mint_needs_a_bond_under_a_subscribed_module() {
 	});
 }
 
+/// A holder pays for a job with UTC in its trading account: what its wallet
+/// lacks is withdrawn in the same call; more than the account holds free is
+/// refused and nothing moves.
+#[test]
+fn a_job_is_paid_from_the_trading_account_without_a_withdrawal_first() {
+	genesis_of(sp_genesis_builder::DEV_RUNTIME_PRESET).execute_with(|| {
+		use frame_support::traits::fungibles::{Inspect, Mutate};
+		use pallet_orderbook::Asset;
+		let holder = bob();
+		let origin = || RuntimeOrigin::signed(holder.clone());
+		assert_ok!(<Assets as Mutate<_>>::mint_into(0, &holder, 1_000));
+		assert_ok!(Orderbook::deposit(origin(), Asset::Class(0), 900));
+		let workload = pallet_federation::Workload {
+			spec: pallet_federation::WorkloadSpec::Command {
+				program: b"/bin/true".to_vec().try_into().unwrap(),
+				args: Default::default(),
+				env: Default::default(),
+			},
+			input: None,
+			output: None,
+			gpus: 0,
+			memory_mb: 0,
+		};
+		// 100 from the wallet, 500 from the trading account.
+		assert_ok!(Federation::submit_job(origin(), 0, 600, vec![1], workload.clone(), 10));
+		assert_eq!(<Assets as Inspect<_>>::balance(0, &holder), 0);
+		assert_eq!(Orderbook::funds(&holder, Asset::Class(0)).free, 400);
+		assert_noop!(
+			Federation::submit_job(origin(), 0, 500, vec![1], workload, 10),
+			pallet_orderbook::Error::<Runtime>::InsufficientBalance
+		);
+	});
+}
+
 /// The routing key the dev presets give a validator: its sr25519 dev key.
 fn routing_key(who: Sr25519Keyring) -> pallet_federation::routing_crypto::Public {
 	who.public().into()
