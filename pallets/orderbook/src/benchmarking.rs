@@ -353,6 +353,7 @@ mod benchmarks {
 	/// Pays the accrued fees of `n` markets to the fee receiver.
 	#[benchmark]
 	fn on_idle_pay_fees(n: Linear<1, { T::FeePayoutsPerBlock::get() }>) {
+		market::<T>();
 		let payer = wallet::<T>("payer", 0);
 		for market in 0..n {
 			Pallet::<T>::do_deposit(&payer, Asset::Native, 1_000_000).expect("benchmark deposit");

@@ -642,7 +642,6 @@ impl<T: Config> Pallet<T> {
 		let place = OpenOrders::<T>::get(&trader.who, order_id).ok_or(Error::<T>::UnknownOrder)?;
 		let mut level = Self::level(&place)?;
 		let at = level
-			.orders
 			.iter()
 			.position(|o| o.id == order_id)
 			.ok_or(Error::<T>::UnknownOrder)?;
@@ -681,7 +680,7 @@ impl<T: Config> Pallet<T> {
 	pub(crate) fn do_cancel_all(
 		who: &T::AccountId,
 		market_id: MarketId,
-	) -> Result<Placed, DispatchError> {
+	) -> Result<(u32, u32), DispatchError> {
 		let market = Markets::<T>::get(market_id).ok_or(Error::<T>::UnknownMarket)?;
 		let orders: Vec<(OrderId, Place)> = OpenOrders::<T>::iter_prefix(who).collect();
 		let read = orders.len() as u32;

@@ -304,8 +304,9 @@ mod matching {
 			);
 			assert_eq!(tokens(CHARLIE), TOKENS + 80);
 			assert_eq!(free(CHARLIE), charlie0 - v1 - v2 - taker(v1) - taker(v2));
-			// Alice's order is gone: her deposit is back too.
-			assert_eq!(free(ALICE), alice0 + v1 - fee(maker_fee(), v1) + ORDER_DEPOSIT);
+			// Alice's order is gone: her deposit is unlocked in her trading account.
+			assert_eq!(free(ALICE), alice0 + v1 - fee(maker_fee(), v1));
+			assert_eq!(Orderbook::funds(&ALICE, Asset::Native).locked, 0);
 			assert_eq!(free(BOB), bob0 + v2 - fee(maker_fee(), v2));
 			assert_eq!(
 				treasury(),
