@@ -57,7 +57,8 @@ fn the_production_template_names_no_well_known_key_and_builds_once_filled_in() {
 		assert!(pallet_validator_set::Validators::<Runtime>::get().is_empty());
 		assert_eq!(pallet_validator_set::SessionLength::<Runtime>::get(), HOURS);
 		assert_eq!(pallet_sudo::Key::<Runtime>::get(), None);
-		assert_eq!(Balances::total_issuance(), EXISTENTIAL_DEPOSIT);
+		// The treasury's and the exchange's custody account's existential deposits.
+		assert_eq!(Balances::total_issuance(), 2 * EXISTENTIAL_DEPOSIT);
 		assert_eq!(pallet_compute::Attestors::<Runtime>::iter().count(), 0);
 		assert!(pallet_compute::Classes::<Runtime>::contains_key(0));
 		assert_eq!(pallet_sla::Modules::<Runtime>::iter().count(), 3);

@@ -1,7 +1,6 @@
 //! Benchmarks of pallet-orderbook, each at its call's worst case.
 
 use super::*;
-use alloc::vec::Vec;
 use frame_benchmarking::v2::*;
 use frame_support::traits::{fungible::Mutate as _, fungibles, Get, Hooks};
 use frame_system::{pallet_prelude::BlockNumberFor, RawOrigin};
@@ -81,7 +80,14 @@ fn fill_ask_levels<T: Config>(market: MarketId, count: u32, bottom: Price) {
 	let per_trader = T::MaxOpenOrders::get().max(1);
 	for i in 0..count {
 		let who = trader::<T>("asker", i / per_trader);
-		place::<T>(&who, market, Side::Ask, bottom.saturating_add(TICK * (i as u128 + 1)), 10, None);
+		place::<T>(
+			&who,
+			market,
+			Side::Ask,
+			bottom.saturating_add(TICK * (i as u128 + 1)),
+			10,
+			None,
+		);
 	}
 }
 

@@ -110,13 +110,7 @@ impl<T: Config> Pallet<T> {
 		);
 		let market = NextMarketId::<T>::get();
 		NextMarketId::<T>::put(market.checked_add(1).ok_or(Error::<T>::Overflow)?);
-		// The class's custody account holds traders' tokens, which are not
-		// sufficient assets: it must exist. It is the pallet's own, so it lives
-		// without funds.
-		let custody = Self::token_custody(base);
-		if !frame_system::Pallet::<T>::account_exists(&custody) {
-			frame_system::Pallet::<T>::inc_providers(&custody);
-		}
+		Self::open_token_custody(base);
 		Markets::<T>::insert(
 			market,
 			Market {
@@ -304,7 +298,10 @@ impl<T: Config> Pallet<T> {
 				if maker.remaining.is_zero() {
 					let maker = level.remove(0);
 					Self::release(&mut trader, &place, &maker)?;
-					Self::deposit_event(Event::OrderFilled { order_id: maker.id, market: market_id });
+					Self::deposit_event(Event::OrderFilled {
+						order_id: maker.id,
+						market: market_id,
+					});
 				}
 			}
 			let key = (market_id, opposite, best);
@@ -339,14 +336,8 @@ impl<T: Config> Pallet<T> {
 			Self::deposit_event(Event::OrderFilled { order_id, market: market_id });
 		} else if rests && !Self::crosses_book(market_id, side, price) {
 			let place = Place { market: market_id, side, price };
-			evicted = Self::rest_order(
-				order_id,
-				&mut trader,
-				&market,
-				&place,
-				remaining,
-				expires_at,
-			)?;
+			evicted =
+				Self::rest_order(order_id, &mut trader, &market, &place, remaining, expires_at)?;
 		} else {
 			let reason =
 				if rests { CancelReason::MaxFillsReached } else { CancelReason::ImmediateOrCancel };
@@ -500,14 +491,9 @@ impl<T: Config> Pallet<T> {
 			Side::Bid => (&mut trader.native, locked.checked_add(T::OrderDeposit::get())),
 			Side::Ask => (&mut trader.tokens, Some(locked)),
 		};
-		funds
-			.lock(to_lock.ok_or(Error::<T>::Overflow)?)
-			.ok_or(Error::<T>::InsufficientBalance)?;
+		funds.lock(to_lock.ok_or(Error::<T>::Overflow)?).ok_or(Error::<T>::InsufficientBalance)?;
 		if place.side == Side::Ask {
-			trader
-				.native
-				.lock(T::OrderDeposit::get())
-				.ok_or(Error::<T>::InsufficientBalance)?;
+			trader.native.lock(T::OrderDeposit::get()).ok_or(Error::<T>::InsufficientBalance)?;
 		}
 		trader.native.orders.saturating_inc();
 		if let Some(at) = expires_at {
@@ -641,10 +627,7 @@ impl<T: Config> Pallet<T> {
 	) -> Result<(Place, RestingOf<T>), DispatchError> {
 		let place = OpenOrders::<T>::get(&trader.who, order_id).ok_or(Error::<T>::UnknownOrder)?;
 		let mut level = Self::level(&place)?;
-		let at = level
-			.iter()
-			.position(|o| o.id == order_id)
-			.ok_or(Error::<T>::UnknownOrder)?;
+		let at = level.iter().position(|o| o.id == order_id).ok_or(Error::<T>::UnknownOrder)?;
 		let order = level.remove(at);
 		Self::store_level(&place, level);
 		Self::release(trader, &place, &order)?;
@@ -831,7 +814,10 @@ impl<T: Config> Pallet<T> {
 					ensure!(!level.is_empty(), "an empty level is stored");
 					levels += 1;
 					for order in level.iter() {
-						ensure!(!order.remaining.is_zero(), "an order with nothing remaining rests");
+						ensure!(
+							!order.remaining.is_zero(),
+							"an order with nothing remaining rests"
+						);
 						ensure!(
 							OpenOrders::<T>::get(&order.owner, order.id) == Some(place),
 							"owner does not list the order where it rests"
@@ -856,7 +842,8 @@ impl<T: Config> Pallet<T> {
 							ensure!(
 								ExpiryQueue::<T>::get(at)
 									.iter()
-									.any(|(id, who, p)| *id == order.id && *who == order.owner && *p == place),
+									.any(|(id, who, p)| *id == order.id
+										&& *who == order.owner && *p == place),
 								"an expiring order is not queued"
 							);
 							let cursor = ExpiryCursor::<T>::get();
@@ -883,13 +870,18 @@ impl<T: Config> Pallet<T> {
 				let level = Levels::<T>::get((place.market, place.side, place.price))
 					.ok_or("an expiry queue names an order of no level")?;
 				ensure!(
-					level.iter().any(|o| o.id == *id && o.owner == *who && o.expires_at == Some(at)),
+					level
+						.iter()
+						.any(|o| o.id == *id && o.owner == *who && o.expires_at == Some(at)),
 					"an expiry queue names an order that does not expire there"
 				);
 			}
 		}
 		let open: usize = OpenOrders::<T>::iter_keys().count();
-		ensure!(open == counts.values().map(|c| *c as usize).sum::<usize>(), "open orders listed that do not rest");
+		ensure!(
+			open == counts.values().map(|c| *c as usize).sum::<usize>(),
+			"open orders listed that do not rest"
+		);
 
 		let mut native: u128 = 0;
 		let mut tokens: BTreeMap<ClassId, u128> = BTreeMap::new();
@@ -916,9 +908,7 @@ impl<T: Config> Pallet<T> {
 		}
 		ensure!(locks.values().all(|l| l.is_zero()), "resting orders lock funds of no entry");
 		let fees = Fees::<T>::iter_values().fold(0u128, |sum, f| sum.saturating_add(f));
-		let owed = native
-			.saturating_add(fees)
-			.saturating_add(T::Currency::minimum_balance());
+		let owed = native.saturating_add(fees).saturating_add(T::Currency::minimum_balance());
 		ensure!(
 			T::Currency::balance(&Self::custody_account()) >= owed,
 			"native custody holds less than the ledger and the fees"

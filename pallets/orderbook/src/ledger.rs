@@ -37,6 +37,17 @@ impl<T: Config> Pallet<T> {
 		Self::derived_account((b"escrow", class))
 	}
 
+	/// The custody account of `class`'s tokens, made to exist first: the tokens
+	/// are not a sufficient asset, and the account is the pallet's own, so it
+	/// lives without funds.
+	pub(crate) fn open_token_custody(class: ClassId) -> T::AccountId {
+		let custody = Self::token_custody(class);
+		if !frame_system::Pallet::<T>::account_exists(&custody) {
+			frame_system::Pallet::<T>::inc_providers(&custody);
+		}
+		custody
+	}
+
 	/// Gives the native custody account the existential deposit if it lacks it:
 	/// it then exists whatever traders deposit and withdraw (genesis).
 	pub(crate) fn endow_custody() {
@@ -91,7 +102,7 @@ impl<T: Config> Pallet<T> {
 			Asset::Class(class) => T::Assets::transfer(
 				T::AssetId::from(class),
 				who,
-				&Self::token_custody(class),
+				&Self::open_token_custody(class),
 				amount,
 				Preservation::Expendable,
 			),
@@ -137,8 +148,9 @@ impl<T: Config> Pallet<T> {
 		let mut funds = Self::funds(who, asset);
 		if funds.free < amount {
 			let locked = funds.total() >= amount;
-			return Err(if locked { Error::<T>::Locked } else { Error::<T>::InsufficientBalance }
-				.into());
+			return Err(
+				if locked { Error::<T>::Locked } else { Error::<T>::InsufficientBalance }.into()
+			);
 		}
 		funds.free -= amount;
 		Self::push(who, asset, amount)?;

@@ -430,7 +430,9 @@ pub mod pallet {
 			};
 			let draws = T::WeightInfo::place_order_draw().saturating_mul(placed.draws.into());
 			Ok(Some(
-				Self::fill_weight(taker_side, placed.met).saturating_add(rest).saturating_add(draws),
+				Self::fill_weight(taker_side, placed.met)
+					.saturating_add(rest)
+					.saturating_add(draws),
 			)
 			.into())
 		}

@@ -888,9 +888,8 @@ mod ledger {
 				[ALICE, BOB].map(|who| (Balances::free_balance(who), Assets::balance(CLASS, who)))
 			};
 			let before = wallets();
-			let deposits = || {
-				book_events().iter().filter(|e| matches!(e, Event::Deposited { .. })).count()
-			};
+			let deposits =
+				|| book_events().iter().filter(|e| matches!(e, Event::Deposited { .. })).count();
 			let deposited = deposits();
 			assert_ok!(place(ALICE, Side::Ask, 1_000, 50, TimeInForce::Gtc));
 			assert_ok!(place(BOB, Side::Bid, 1_000, 30, TimeInForce::Ioc));
@@ -963,10 +962,7 @@ mod ledger {
 			run_to_block(3);
 			assert_eq!(Fees::<Test>::iter().count(), 0);
 			assert_eq!(Balances::free_balance(TREASURY), 1 + accrued);
-			let paid = book_events()
-				.iter()
-				.filter(|e| matches!(e, Event::FeesPaid { .. }))
-				.count();
+			let paid = book_events().iter().filter(|e| matches!(e, Event::FeesPaid { .. })).count();
 			assert_eq!(paid, 3);
 			assert_custody_exact();
 		});
@@ -1162,7 +1158,8 @@ mod property {
 	/// An account's native total and token total, wallet and trading account
 	/// together; the treasury's includes the fees accrued for it.
 	fn totals(who: AccountId) -> (i128, i128) {
-		let mut native = Balances::total_balance(&who) + Orderbook::funds(&who, Asset::Native).total();
+		let mut native =
+			Balances::total_balance(&who) + Orderbook::funds(&who, Asset::Native).total();
 		if who == TREASURY {
 			native += Fees::<Test>::iter_values().sum::<u128>();
 		}
@@ -1238,7 +1235,8 @@ mod property {
 					let now = System::block_number();
 					let expires_at = (rests && rng.next(3) == 0).then(|| now + 1 + rng.next(6));
 					let max_fills = 1 + rng.next(MAX_FILLS as u64) as u32;
-					let expected = model.place(who, side, price, amount, tif, expires_at, max_fills);
+					let expected =
+						model.place(who, side, price, amount, tif, expires_at, max_fills);
 					let result = Orderbook::place_order(
 						RuntimeOrigin::signed(who),
 						MARKET,
@@ -1275,8 +1273,12 @@ mod property {
 			}
 			assert!(accepted > 1_000 && refused > 10, "accepted {accepted}, refused {refused}");
 			assert!(model.trades.len() > 300, "the flow traded: {}", model.trades.len());
-			assert!(moved > 100 && blocks > 50, "deposits and withdrawals {moved}, blocks {blocks}");
-			let expired = book_events().iter().filter(|e| matches!(e, Event::OrderExpired { .. })).count();
+			assert!(
+				moved > 100 && blocks > 50,
+				"deposits and withdrawals {moved}, blocks {blocks}"
+			);
+			let expired =
+				book_events().iter().filter(|e| matches!(e, Event::OrderExpired { .. })).count();
 			assert!(expired > 10, "orders expired: {expired}");
 		});
 	}

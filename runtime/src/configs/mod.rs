@@ -23,7 +23,7 @@ use sp_version::RuntimeVersion;
 
 use super::{
 	AccountId, AssetId, Assets, Aura, Balance, Balances, Block, BlockNumber, Compute, Hash,
-	Historical, Nonce, Offences, PalletInfo, Runtime, RuntimeCall, RuntimeEvent,
+	Historical, Nonce, Offences, Orderbook, PalletInfo, Runtime, RuntimeCall, RuntimeEvent,
 	RuntimeFreezeReason, RuntimeHoldReason, RuntimeOrigin, RuntimeTask, Signature, Sla, System,
 	TxExtension, UncheckedExtrinsic, ValidatorSet, DAYS, EXISTENTIAL_DEPOSIT, HOURS,
 	MILLI_SECS_PER_BLOCK, MILLI_UNIT, MINUTES, SLOT_DURATION, UNIT, VERSION,
