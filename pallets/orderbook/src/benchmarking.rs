@@ -137,44 +137,47 @@ mod benchmarks {
 		assert_eq!(Markets::<T>::get(market).map(|m| m.status), Some(MarketStatus::Halted));
 	}
 
-	/// An ask from the trading account that trades nothing and rests at a new
-	/// best price: it locks tokens and a deposit from two ledger entries, the
-	/// price index is all but full, the account has all but one open order, the
-	/// expiry block all but full.
+	/// An ask from the trading account that trades nothing and rests: it locks
+	/// tokens and a deposit from two ledger entries and reads the other side's
+	/// full price index. With `l = 0` it joins the best level, which holds all
+	/// but one of its orders; with `l = 1` it opens a new best level in an index
+	/// all but full. With `e = 1` it joins an expiry block all but full.
 	#[benchmark]
-	fn place_order_rest() {
+	fn place_order_rest(l: Linear<0, 1>, e: Linear<0, 1>) {
 		let market = market::<T>();
 		let bottom = TICK * 1_000;
+		fill_bid_levels::<T>(market, T::MaxPriceLevels::get(), bottom);
 		fill_ask_levels::<T>(market, T::MaxPriceLevels::get().saturating_sub(1), bottom);
-		let who = trader::<T>("maker", 0);
-		let expires_at = frame_system::Pallet::<T>::block_number().saturating_add(100u32.into());
-		// The caller's other orders join the levels already there, so the index
-		// keeps its room.
-		let above = T::MaxPriceLevels::get().saturating_sub(1).max(1);
-		for j in 1..T::MaxOpenOrders::get() {
-			let price = bottom.saturating_add(TICK * (1 + (j % above) as u128));
-			place::<T>(&who, market, Side::Ask, price, 10, None);
+		let best = bottom.saturating_add(TICK);
+		for i in 0..T::MaxOrdersPerLevel::get().saturating_sub(2) {
+			place::<T>(&trader::<T>("queued", i), market, Side::Ask, best, 10, None);
 		}
-		let place = Place { market, side: Side::Ask, price: bottom };
-		let other: T::AccountId = account("other", 0, 0);
-		ExpiryQueue::<T>::mutate(expires_at, |queue| {
-			for id in 0..T::MaxExpiriesPerBlock::get().saturating_sub(1) {
-				let _ = queue.try_push((u64::MAX - id as u64, other.clone(), place));
-			}
-		});
-		// Below every ask and above every bid: the new best ask.
+		let price = if l == 1 { bottom } else { best };
+		let who = trader::<T>("maker", 0);
+		let expires_at = (e == 1)
+			.then(|| frame_system::Pallet::<T>::block_number().saturating_add(100u32.into()));
+		if let Some(at) = expires_at {
+			let place = Place { market, side: Side::Ask, price: best };
+			let other: T::AccountId = account("other", 0, 0);
+			ExpiryQueue::<T>::mutate(at, |queue| {
+				for id in 0..T::MaxExpiriesPerBlock::get().saturating_sub(1) {
+					let _ = queue.try_push((u64::MAX - id as u64, other.clone(), place));
+				}
+			});
+		}
 		#[extrinsic_call]
 		place_order(
 			RawOrigin::Signed(who.clone()),
 			market,
 			Side::Ask,
-			bottom,
+			price,
 			10,
 			TimeInForce::Gtc,
-			Some(expires_at),
+			expires_at,
 			T::MaxFills::get(),
 		);
-		assert_eq!(Pallet::<T>::best_price(market, Side::Ask), Some(bottom));
+		assert_eq!(Pallet::<T>::best_price(market, Side::Ask), Some(price));
+		assert_eq!(OpenOrders::<T>::iter_prefix(&who).count(), 1);
 	}
 
 	/// A bid that draws what it needs from the wallet, its trading account

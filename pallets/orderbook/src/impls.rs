@@ -26,6 +26,17 @@ pub(crate) struct Placed {
 	pub evicted: u32,
 	/// Assets it drew from the wallet into the trading account.
 	pub draws: u32,
+	/// How its remainder rested, if it did.
+	pub rested: Option<Rested>,
+}
+
+/// How an order came to rest: what, beyond joining a level, it wrote.
+#[derive(Clone, Copy)]
+pub(crate) struct Rested {
+	/// It opened a price level (the price index written).
+	pub new_level: bool,
+	/// It joined its block's expiry queue.
+	pub expiring: bool,
 }
 
 /// Why a resting order met by a taker leaves the book instead of trading.
@@ -331,13 +342,14 @@ impl<T: Config> Pallet<T> {
 		}
 
 		let met = fills.saturating_add(stale);
-		let mut evicted = 0;
+		let (mut evicted, mut rested) = (0, None);
 		if remaining.is_zero() {
 			Self::deposit_event(Event::OrderFilled { order_id, market: market_id });
 		} else if rests && !Self::crosses_book(market_id, side, price) {
 			let place = Place { market: market_id, side, price };
-			evicted =
+			let (out, how) =
 				Self::rest_order(order_id, &mut trader, &market, &place, remaining, expires_at)?;
+			(evicted, rested) = (out, Some(how));
 		} else {
 			let reason =
 				if rests { CancelReason::MaxFillsReached } else { CancelReason::ImmediateOrCancel };
@@ -349,7 +361,7 @@ impl<T: Config> Pallet<T> {
 			});
 		}
 		trader.store();
-		Ok(Placed { met, evicted, draws })
+		Ok(Placed { met, evicted, draws, rested })
 	}
 
 	/// How much of `amount` `who` could trade now against the other side, with
@@ -477,7 +489,7 @@ impl<T: Config> Pallet<T> {
 		place: &Place,
 		remaining: Units,
 		expires_at: Option<BlockNumberFor<T>>,
-	) -> Result<u32, DispatchError> {
+	) -> Result<(u32, Rested), DispatchError> {
 		let who = trader.who.clone();
 		ensure!(trader.native.orders < T::MaxOpenOrders::get(), Error::<T>::TooManyOpenOrders);
 		let locked = match place.side {
@@ -506,10 +518,10 @@ impl<T: Config> Pallet<T> {
 		let key = (place.market, place.side, place.price);
 		let resting = Resting { id: order_id, owner: who.clone(), remaining, locked, expires_at };
 		let mut evicted = 0;
-		let level = match Levels::<T>::get(key) {
+		let (level, new_level) = match Levels::<T>::get(key) {
 			Some(mut level) => {
 				level.try_push(resting).map_err(|_| Error::<T>::LevelFull)?;
-				level
+				(level, false)
 			}
 			None => {
 				let prices = Prices::<T>::get(place.market, place.side);
@@ -529,7 +541,7 @@ impl<T: Config> Pallet<T> {
 				.map_err(|_| Error::<T>::TooManyPriceLevels)?;
 				let mut level = PriceLevelOf::<T>::default();
 				level.try_push(resting).map_err(|_| Error::<T>::LevelFull)?;
-				level
+				(level, true)
 			}
 		};
 		Levels::<T>::insert(key, level);
@@ -541,7 +553,7 @@ impl<T: Config> Pallet<T> {
 			price: place.price,
 			remaining,
 		});
-		Ok(evicted)
+		Ok((evicted, Rested { new_level, expiring: expires_at.is_some() }))
 	}
 
 	/// Takes every order at `place` off the book, each returned in full to its
@@ -651,6 +663,32 @@ impl<T: Config> Pallet<T> {
 
 	/// The weight of a taker on `side` meeting `n` makers: a bid takes asks, an
 	/// ask sells into bids.
+	/// The most `place_order` may weigh: meeting twice `max_fills` orders (fills
+	/// and stale makers), resting at a new level with an expiry or evicting a
+	/// full level, and drawing both its assets from the wallet.
+	pub fn place_order_weight(side: Side, max_fills: u32) -> Weight {
+		let worst = Rested { new_level: true, expiring: true };
+		Self::fill_weight(side, max_fills.saturating_mul(2))
+			.saturating_add(
+				Self::rest_weight(T::MaxOrdersPerLevel::get(), worst)
+					.max(Self::rest_weight(0, worst)),
+			)
+			.saturating_add(T::WeightInfo::place_order_draw().saturating_mul(2))
+	}
+
+	/// The weight of a resting order, the book it met (if it met none) included:
+	/// joining a level, opening one, joining an expiry queue; or, for an order
+	/// whose new level evicted the worst, the eviction of `evicted` orders.
+	pub(crate) fn rest_weight(evicted: u32, rested: Rested) -> Weight {
+		let rest = |l: bool, e: bool| T::WeightInfo::place_order_rest(l.into(), e.into());
+		match evicted {
+			0 => rest(rested.new_level, rested.expiring),
+			n if rested.expiring => T::WeightInfo::place_order_evict(n)
+				.saturating_add(rest(false, true).saturating_sub(rest(false, false))),
+			n => T::WeightInfo::place_order_evict(n),
+		}
+	}
+
 	pub fn fill_weight(side: Side, n: u32) -> Weight {
 		match side {
 			Side::Bid => T::WeightInfo::place_order_fill(n),

@@ -40,7 +40,7 @@ use core::marker::PhantomData;
 pub trait WeightInfo {
 	fn create_market() -> Weight;
 	fn set_market_status() -> Weight;
-	fn place_order_rest() -> Weight;
+	fn place_order_rest(l: u32, e: u32, ) -> Weight;
 	fn place_order_fill(f: u32, ) -> Weight;
 	fn place_order_fill_bids(f: u32, ) -> Weight;
 	fn place_order_evict(n: u32, ) -> Weight;
@@ -102,7 +102,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Orderbook::Levels` (`max_values`: None, `max_size`: Some(81), added: 2556, mode: `MaxEncodedLen`)
 	/// Storage: `Orderbook::Orders` (r:0 w:1)
 	/// Proof: `Orderbook::Orders` (`max_values`: None, `max_size`: Some(124), added: 2599, mode: `MaxEncodedLen`)
-	fn place_order_rest() -> Weight {
+	fn place_order_rest(_l: u32, _e: u32, ) -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `6893`
 		//  Estimated: `14178`
@@ -332,7 +332,7 @@ impl WeightInfo for () {
 			.saturating_add(ParityDbWeight::get().reads(1_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
-	fn place_order_rest() -> Weight {
+	fn place_order_rest(_l: u32, _e: u32, ) -> Weight {
 		Weight::from_parts(373_204_000, 14178)
 			.saturating_add(ParityDbWeight::get().reads(9_u64))
 			.saturating_add(ParityDbWeight::get().writes(8_u64))
