@@ -12,7 +12,14 @@ def _db_weights():
     return ns("read") * 1_000, ns("write") * 1_000
 
 
+def _extrinsic_base():
+    """The runtime's measured cost of any extrinsic beyond its call, in picoseconds."""
+    text = (pathlib.Path(__file__).parent.parent / "runtime/src/weights/extrinsic_weights.rs").read_text()
+    return int(re.search(r"WEIGHT_REF_TIME_PER_NANOS\.saturating_mul\(([\d_]+)\)", text).group(1).replace("_", "")) * 1_000
+
+
 READ, WRITE = _db_weights()
+EXTRINSIC_BASE = _extrinsic_base()
 BLOCK = 2_000_000_000_000  # 2 s of ref_time
 NORMAL = 0.75  # the share of a block for normal transactions
 

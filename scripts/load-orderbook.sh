@@ -1,15 +1,16 @@
 #!/usr/bin/env bash
-# Load test of the order book against a real node: builds an optimized utc-node,
+# Load test of the order book against a real node: builds an optimized utc-node
+# (the build the benchmarks use, so one build serves both),
 # starts it as a dev chain on loopback (its own temporary database), and runs
 # zombienet/load/orderbook.mjs against it: native transfers, resting orders and a
 # crossing mix offered at one rate, each read back from the blocks. Prints
 # included per second, the ratio of orders to transfers, latency and fullness.
-#   scripts/load-orderbook.sh [--rate 300] [--seconds 30] [--senders 200]
+#   scripts/load-orderbook.sh [--rate 800] [--seconds 20] [--senders 200]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
 . scripts/env.sh
-cargo build --release -p utc-node --quiet
+cargo build --release -p utc-node --features runtime-benchmarks --quiet
 node_bin="$CARGO_TARGET_DIR/release/utc-node"
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 log=$(mktemp /tmp/utc-load-node.XXXXXX)

@@ -6,8 +6,8 @@
 // them). Each phase is read back from the blocks; it prints included per
 // second, the ratio of orders to transfers, p50/p99 inclusion latency and the
 // fullest block's normal-class share. Loopback only; it stops by itself.
-//   node load/orderbook.mjs [--url ws://127.0.0.1:9944] [--rate 300]
-//     [--seconds 30] [--senders 200]
+//   node load/orderbook.mjs [--url ws://127.0.0.1:9944] [--rate 800]
+//     [--seconds 20] [--senders 200]
 
 import { parseArgs } from 'node:util';
 import { ApiPromise, WsProvider } from '@polkadot/api';
@@ -20,8 +20,8 @@ import { drain, latency, offer, presign } from './offer.mjs';
 const { values: args } = parseArgs({
   options: {
     url: { type: 'string', default: 'ws://127.0.0.1:9944' },
-    rate: { type: 'string', default: '300' },
-    seconds: { type: 'string', default: '30' },
+    rate: { type: 'string', default: '800' },
+    seconds: { type: 'string', default: '20' },
     senders: { type: 'string', default: '200' },
   },
 });
@@ -119,16 +119,17 @@ async function phase(name, make, cap = Infinity) {
 
 const recipient = keyring.addFromUri('//Load/recipient').address;
 const transfers = await phase('transfer_keep_alive', () => api.tx.balances.transferKeepAlive(recipient, UNIT));
-// Resting: bids spread over 250 prices below 1,000 ticks, as many as one side
-// of the book holds.
-const bid = (pair, i) => {
-  const level = BigInt((senders.indexOf(pair) * 7 + i) % 250);
-  return api.tx.orderbook.placeOrder(market, 'Bid', (1_000n - level) * TICK, 10, 'Gtc', null, 1);
-};
-const resting = await phase('place_order (resting)', bid, SIDE);
-// Crossing: half the senders go on resting bids, the other half sell into the
-// best bid with an IOC ask, so the book keeps its size.
-const crossing = await phase('place_order (crossing)', (pair, i) => (senders.indexOf(pair) % 2 === 0
+// Resting: bids over 250 prices below 1,000 ticks and asks over 250 above, as
+// many as the book and the senders' open-order caps (64) hold.
+const level = (pair, i) => BigInt((senders.indexOf(pair) * 7 + (i >> 1)) % 250);
+const bid = (pair, i) => api.tx.orderbook.placeOrder(market, 'Bid', (1_000n - level(pair, i)) * TICK, 10, 'Gtc', null, 1);
+const ask = (pair, i) => api.tx.orderbook.placeOrder(market, 'Ask', (1_001n + level(pair, i)) * TICK, 10, 'Gtc', null, 1);
+const resting = await phase('place_order (resting)', (pair, i) => (i % 2 === 0 ? bid(pair, i) : ask(pair, i)),
+  Math.min(2 * SIDE, SENDERS * 60));
+await fanOut('book cleared', senders, () => api.tx.orderbook.cancelAll(market));
+// Crossing: every sender alternates a resting bid with an IOC ask that sells
+// into the best bid, so the book keeps its size.
+const crossing = await phase('place_order (crossing)', (pair, i) => (i % 2 === 0
   ? bid(pair, i)
   : api.tx.orderbook.placeOrder(market, 'Ask', TICK, 10, 'Ioc', null, 1)));
 for (const [name, r] of [['resting', resting], ['crossing', crossing]]) {

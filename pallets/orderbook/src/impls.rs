@@ -267,7 +267,8 @@ impl<T: Config> Pallet<T> {
 		// The other side's prices are read once; the levels that empty leave the
 		// index together at the end.
 		let mut emptied = 0usize;
-		for best in Self::prices_from_best(market_id, opposite) {
+		let opposite_prices = Self::prices_from_best(market_id, opposite);
+		for &best in &opposite_prices {
 			if remaining.is_zero() || fills >= max_fills || !side.crosses(price, best) {
 				break;
 			}
@@ -345,7 +346,9 @@ impl<T: Config> Pallet<T> {
 		let (mut evicted, mut rested) = (0, None);
 		if remaining.is_zero() {
 			Self::deposit_event(Event::OrderFilled { order_id, market: market_id });
-		} else if rests && !Self::crosses_book(market_id, side, price) {
+		} else if rests &&
+			!opposite_prices.get(emptied).is_some_and(|&best| side.crosses(price, best))
+		{
 			let place = Place { market: market_id, side, price };
 			let (out, how) =
 				Self::rest_order(order_id, &mut trader, &market, &place, remaining, expires_at)?;
