@@ -170,7 +170,7 @@ describe('four validators, killed and started again', () => {
       const sent = txs.filter((t) => senders[t.i % senders.length] === s).length;
       assert.equal((await api.rpc.system.accountNextIndex(s.address)).toNumber(), startNonces.get(s.address) + sent);
     }
-    const orders = (await api.query.orderbook.orders.entries()).length;
+    const orders = (await api.query.orderbook.openOrders.entries()).length;
     assert.ok(orders >= 100, `${orders} resting orders, expected the 100 bids`);
 
     // Bob, started again, has the blocks finalized before the kill.

@@ -346,8 +346,8 @@ impl<T: Config> Pallet<T> {
 		let (mut evicted, mut rested) = (0, None);
 		if remaining.is_zero() {
 			Self::deposit_event(Event::OrderFilled { order_id, market: market_id });
-		} else if rests &&
-			!opposite_prices.get(emptied).is_some_and(|&best| side.crosses(price, best))
+		} else if rests
+			&& !opposite_prices.get(emptied).is_some_and(|&best| side.crosses(price, best))
 		{
 			let place = Place { market: market_id, side, price };
 			let (out, how) =
