@@ -3,7 +3,7 @@
 //! `utc-node benchmark pallet` command); do not edit by hand.
 //!
 //! CLI VERSION 64.0.0, DATE: 2026-12-07, STEPS: `20`, REPEAT: `5`
-//! BENCHMARKED SOURCES: `5f546b96ac03f88e` (scripts/weights-hash.sh federation)
+//! BENCHMARKED SOURCES: `5c78082d91ba313c` (scripts/weights-hash.sh federation)
 //! HOSTNAME: `vm`, CPU: `Intel(R) Xeon(R) Processor`
 //! WASM-EXECUTION: `Compiled`, CHAIN: `Some("dev")`, DB CACHE: 1024
 
@@ -85,12 +85,12 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `m` is `[1, 8]`.
 	fn submit_job(m: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1413 + m * (35 ±0)`
+		//  Measured:  `1414 + m * (35 ±0)`
 		//  Estimated: `4698 + m * (2110 ±102)`
-		// Minimum execution time: 130_140_000 picoseconds.
-		Weight::from_parts(155_844_065, 4698)
-			// Standard Error: 419_151
-			.saturating_add(Weight::from_parts(4_177_637, 0).saturating_mul(m.into()))
+		// Minimum execution time: 127_255_000 picoseconds.
+		Weight::from_parts(137_081_853, 4698)
+			// Standard Error: 308_978
+			.saturating_add(Weight::from_parts(4_109_289, 0).saturating_mul(m.into()))
 			.saturating_add(T::DbWeight::get().reads(8_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(m.into())))
 			.saturating_add(T::DbWeight::get().writes(9_u64))
@@ -114,10 +114,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Federation::FinishedAt` (`max_values`: None, `max_size`: Some(20), added: 2495, mode: `MaxEncodedLen`)
 	fn cancel_job() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1197`
+		//  Measured:  `1199`
 		//  Estimated: `4698`
-		// Minimum execution time: 95_635_000 picoseconds.
-		Weight::from_parts(115_735_000, 4698)
+		// Minimum execution time: 97_230_000 picoseconds.
+		Weight::from_parts(110_344_000, 4698)
 			.saturating_add(T::DbWeight::get().reads(6_u64))
 			.saturating_add(T::DbWeight::get().writes(8_u64))
 	}
@@ -135,8 +135,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `438`
 		//  Estimated: `3758`
-		// Minimum execution time: 47_214_000 picoseconds.
-		Weight::from_parts(54_754_000, 3758)
+		// Minimum execution time: 46_249_000 picoseconds.
+		Weight::from_parts(54_304_000, 3758)
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(10_u64))
 	}
@@ -175,10 +175,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `1066 + n * (6575 ±0)`
 		//  Estimated: `3991 + n * (84512 ±0)`
-		// Minimum execution time: 298_331_000 picoseconds.
-		Weight::from_parts(314_318_000, 3991)
-			// Standard Error: 6_597_896
-			.saturating_add(Weight::from_parts(363_012_726, 0).saturating_mul(n.into()))
+		// Minimum execution time: 316_682_000 picoseconds.
+		Weight::from_parts(26_337_237, 3991)
+			// Standard Error: 5_990_671
+			.saturating_add(Weight::from_parts(269_650_181, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().reads((45_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
@@ -195,8 +195,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `152`
 		//  Estimated: `3517`
-		// Minimum execution time: 65_505_000 picoseconds.
-		Weight::from_parts(82_542_000, 3517)
+		// Minimum execution time: 60_535_000 picoseconds.
+		Weight::from_parts(66_067_000, 3517)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 	}
 	/// Storage: `Federation::Operators` (r:1 w:0)
@@ -215,8 +215,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `1402`
 		//  Estimated: `8628`
-		// Minimum execution time: 84_106_000 picoseconds.
-		Weight::from_parts(94_157_000, 8628)
+		// Minimum execution time: 70_141_000 picoseconds.
+		Weight::from_parts(79_409_000, 8628)
 			.saturating_add(T::DbWeight::get().reads(8_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -250,10 +250,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Federation::ProviderJobs` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	fn report_job_completed() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `2110`
+		//  Measured:  `2112`
 		//  Estimated: `4698`
-		// Minimum execution time: 149_164_000 picoseconds.
-		Weight::from_parts(183_141_000, 4698)
+		// Minimum execution time: 155_125_000 picoseconds.
+		Weight::from_parts(166_627_000, 4698)
 			.saturating_add(T::DbWeight::get().reads(12_u64))
 			.saturating_add(T::DbWeight::get().writes(13_u64))
 	}
@@ -293,8 +293,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `1716`
 		//  Estimated: `8628`
-		// Minimum execution time: 167_833_000 picoseconds.
-		Weight::from_parts(190_799_000, 8628)
+		// Minimum execution time: 152_525_000 picoseconds.
+		Weight::from_parts(167_959_000, 8628)
 			.saturating_add(T::DbWeight::get().reads(15_u64))
 			.saturating_add(T::DbWeight::get().writes(12_u64))
 	}
@@ -312,10 +312,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Federation::UptimeChecks` (`max_values`: None, `max_size`: Some(2062), added: 4537, mode: `MaxEncodedLen`)
 	fn heartbeat() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `907`
+		//  Measured:  `908`
 		//  Estimated: `11174`
-		// Minimum execution time: 64_764_000 picoseconds.
-		Weight::from_parts(84_569_000, 11174)
+		// Minimum execution time: 70_827_000 picoseconds.
+		Weight::from_parts(77_821_000, 11174)
 			.saturating_add(T::DbWeight::get().reads(9_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -327,10 +327,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Federation::Services` (`max_values`: None, `max_size`: Some(97), added: 2572, mode: `MaxEncodedLen`)
 	fn set_operator() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `612`
+		//  Measured:  `613`
 		//  Estimated: `3904`
-		// Minimum execution time: 44_808_000 picoseconds.
-		Weight::from_parts(53_891_000, 3904)
+		// Minimum execution time: 40_785_000 picoseconds.
+		Weight::from_parts(46_480_000, 3904)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -340,10 +340,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Federation::Services` (`max_values`: None, `max_size`: Some(97), added: 2572, mode: `MaxEncodedLen`)
 	fn declare_service() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `319`
+		//  Measured:  `320`
 		//  Estimated: `3904`
-		// Minimum execution time: 33_394_000 picoseconds.
-		Weight::from_parts(41_747_000, 3904)
+		// Minimum execution time: 27_813_000 picoseconds.
+		Weight::from_parts(35_100_000, 3904)
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -353,10 +353,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Federation::ClassKinds` (`max_values`: None, `max_size`: Some(15), added: 2490, mode: `MaxEncodedLen`)
 	fn set_class_kinds() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `130`
+		//  Measured:  `131`
 		//  Estimated: `3642`
-		// Minimum execution time: 15_106_000 picoseconds.
-		Weight::from_parts(22_229_000, 3642)
+		// Minimum execution time: 14_211_000 picoseconds.
+		Weight::from_parts(17_866_000, 3642)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -367,10 +367,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 8_844_000 picoseconds.
-		Weight::from_parts(16_657_776, 0)
-			// Standard Error: 50_702
-			.saturating_add(Weight::from_parts(332_928, 0).saturating_mul(n.into()))
+		// Minimum execution time: 8_136_000 picoseconds.
+		Weight::from_parts(11_460_093, 0)
+			// Standard Error: 9_347
+			.saturating_add(Weight::from_parts(156_147, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
 	/// Storage: `Federation::Deadlines` (r:2 w:2)
@@ -410,10 +410,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `1258 + n * (561 ±0)`
 		//  Estimated: `6992 + n * (5092 ±0)`
-		// Minimum execution time: 159_788_000 picoseconds.
-		Weight::from_parts(83_859_594, 6992)
-			// Standard Error: 4_297_483
-			.saturating_add(Weight::from_parts(119_199_403, 0).saturating_mul(n.into()))
+		// Minimum execution time: 157_963_000 picoseconds.
+		Weight::from_parts(230_055_763, 6992)
+			// Standard Error: 1_897_006
+			.saturating_add(Weight::from_parts(78_228_489, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(6_u64))
 			.saturating_add(T::DbWeight::get().reads((9_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
@@ -449,10 +449,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `920 + n * (583 ±0)`
 		//  Estimated: `9238 + n * (10184 ±0)`
-		// Minimum execution time: 10_635_000 picoseconds.
-		Weight::from_parts(129_513_540, 9238)
-			// Standard Error: 7_302_446
-			.saturating_add(Weight::from_parts(152_692_119, 0).saturating_mul(n.into()))
+		// Minimum execution time: 6_376_000 picoseconds.
+		Weight::from_parts(159_598_649, 9238)
+			// Standard Error: 1_859_095
+			.saturating_add(Weight::from_parts(100_668_773, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().reads((10_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
@@ -464,26 +464,26 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 /// The same weights with ParityDB's database weights, for tests and mocks.
 impl WeightInfo for () {
 	fn submit_job(m: u32, ) -> Weight {
-		Weight::from_parts(155_844_065, 4698)
-			.saturating_add(Weight::from_parts(4_177_637, 0).saturating_mul(m.into()))
+		Weight::from_parts(137_081_853, 4698)
+			.saturating_add(Weight::from_parts(4_109_289, 0).saturating_mul(m.into()))
 			.saturating_add(ParityDbWeight::get().reads(8_u64))
 			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(m.into())))
 			.saturating_add(ParityDbWeight::get().writes(9_u64))
 			.saturating_add(Weight::from_parts(0, 2110).saturating_mul(m.into()))
 	}
 	fn cancel_job() -> Weight {
-		Weight::from_parts(115_735_000, 4698)
+		Weight::from_parts(110_344_000, 4698)
 			.saturating_add(ParityDbWeight::get().reads(6_u64))
 			.saturating_add(ParityDbWeight::get().writes(8_u64))
 	}
 	fn prune_job() -> Weight {
-		Weight::from_parts(54_754_000, 3758)
+		Weight::from_parts(54_304_000, 3758)
 			.saturating_add(ParityDbWeight::get().reads(2_u64))
 			.saturating_add(ParityDbWeight::get().writes(10_u64))
 	}
 	fn assign_jobs(n: u32, ) -> Weight {
-		Weight::from_parts(314_318_000, 3991)
-			.saturating_add(Weight::from_parts(363_012_726, 0).saturating_mul(n.into()))
+		Weight::from_parts(26_337_237, 3991)
+			.saturating_add(Weight::from_parts(269_650_181, 0).saturating_mul(n.into()))
 			.saturating_add(ParityDbWeight::get().reads(1_u64))
 			.saturating_add(ParityDbWeight::get().reads((45_u64).saturating_mul(n.into())))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
@@ -491,52 +491,52 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 84512).saturating_mul(n.into()))
 	}
 	fn authorize_assign_jobs() -> Weight {
-		Weight::from_parts(82_542_000, 3517)
+		Weight::from_parts(66_067_000, 3517)
 			.saturating_add(ParityDbWeight::get().reads(3_u64))
 	}
 	fn report_job_started() -> Weight {
-		Weight::from_parts(94_157_000, 8628)
+		Weight::from_parts(79_409_000, 8628)
 			.saturating_add(ParityDbWeight::get().reads(8_u64))
 			.saturating_add(ParityDbWeight::get().writes(3_u64))
 	}
 	fn report_job_completed() -> Weight {
-		Weight::from_parts(183_141_000, 4698)
+		Weight::from_parts(166_627_000, 4698)
 			.saturating_add(ParityDbWeight::get().reads(12_u64))
 			.saturating_add(ParityDbWeight::get().writes(13_u64))
 	}
 	fn report_job_failed() -> Weight {
-		Weight::from_parts(190_799_000, 8628)
+		Weight::from_parts(167_959_000, 8628)
 			.saturating_add(ParityDbWeight::get().reads(15_u64))
 			.saturating_add(ParityDbWeight::get().writes(12_u64))
 	}
 	fn heartbeat() -> Weight {
-		Weight::from_parts(84_569_000, 11174)
+		Weight::from_parts(77_821_000, 11174)
 			.saturating_add(ParityDbWeight::get().reads(9_u64))
 			.saturating_add(ParityDbWeight::get().writes(3_u64))
 	}
 	fn set_operator() -> Weight {
-		Weight::from_parts(53_891_000, 3904)
+		Weight::from_parts(46_480_000, 3904)
 			.saturating_add(ParityDbWeight::get().reads(3_u64))
 			.saturating_add(ParityDbWeight::get().writes(3_u64))
 	}
 	fn declare_service() -> Weight {
-		Weight::from_parts(41_747_000, 3904)
+		Weight::from_parts(35_100_000, 3904)
 			.saturating_add(ParityDbWeight::get().reads(2_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn set_class_kinds() -> Weight {
-		Weight::from_parts(22_229_000, 3642)
+		Weight::from_parts(17_866_000, 3642)
 			.saturating_add(ParityDbWeight::get().reads(1_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn set_routers(n: u32, ) -> Weight {
-		Weight::from_parts(16_657_776, 0)
-			.saturating_add(Weight::from_parts(332_928, 0).saturating_mul(n.into()))
+		Weight::from_parts(11_460_093, 0)
+			.saturating_add(Weight::from_parts(156_147, 0).saturating_mul(n.into()))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn on_initialize_deadlines(n: u32, ) -> Weight {
-		Weight::from_parts(83_859_594, 6992)
-			.saturating_add(Weight::from_parts(119_199_403, 0).saturating_mul(n.into()))
+		Weight::from_parts(230_055_763, 6992)
+			.saturating_add(Weight::from_parts(78_228_489, 0).saturating_mul(n.into()))
 			.saturating_add(ParityDbWeight::get().reads(6_u64))
 			.saturating_add(ParityDbWeight::get().reads((9_u64).saturating_mul(n.into())))
 			.saturating_add(ParityDbWeight::get().writes(3_u64))
@@ -544,8 +544,8 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 5092).saturating_mul(n.into()))
 	}
 	fn on_initialize_uptime(n: u32, ) -> Weight {
-		Weight::from_parts(129_513_540, 9238)
-			.saturating_add(Weight::from_parts(152_692_119, 0).saturating_mul(n.into()))
+		Weight::from_parts(159_598_649, 9238)
+			.saturating_add(Weight::from_parts(100_668_773, 0).saturating_mul(n.into()))
 			.saturating_add(ParityDbWeight::get().reads(4_u64))
 			.saturating_add(ParityDbWeight::get().reads((10_u64).saturating_mul(n.into())))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))

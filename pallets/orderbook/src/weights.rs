@@ -3,7 +3,7 @@
 //! `utc-node benchmark pallet` command); do not edit by hand.
 //!
 //! CLI VERSION 64.0.0, DATE: 2026-12-07, STEPS: `50`, REPEAT: `20`
-//! BENCHMARKED SOURCES: `c6f9bf297c385a69` (scripts/weights-hash.sh orderbook)
+//! BENCHMARKED SOURCES: `a088aa57000a612f` (scripts/weights-hash.sh orderbook)
 //! HOSTNAME: `vm`, CPU: `Intel(R) Xeon(R) Processor`
 //! WASM-EXECUTION: `Compiled`, CHAIN: `Some("dev")`, DB CACHE: 1024
 
@@ -41,13 +41,13 @@ pub trait WeightInfo {
 	fn create_market() -> Weight;
 	fn set_market_status() -> Weight;
 	fn place_order_rest(l: u32, e: u32, ) -> Weight;
+	fn place_order_draw() -> Weight;
 	fn place_order_fill(f: u32, ) -> Weight;
 	fn place_order_fill_bids(f: u32, ) -> Weight;
 	fn place_order_evict(n: u32, ) -> Weight;
 	fn cancel_order() -> Weight;
 	fn cancel_all(n: u32, ) -> Weight;
 	fn on_initialize_expire(n: u32, ) -> Weight;
-	fn place_order_draw() -> Weight;
 	fn deposit() -> Weight;
 	fn withdraw() -> Weight;
 	fn on_idle_pay_fees(n: u32, ) -> Weight;
@@ -66,10 +66,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Orderbook::Markets` (`max_values`: None, `max_size`: Some(73), added: 2548, mode: `MaxEncodedLen`)
 	fn create_market() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `248`
+		//  Measured:  `242`
 		//  Estimated: `3675`
-		// Minimum execution time: 29_411_000 picoseconds.
-		Weight::from_parts(36_990_000, 3675)
+		// Minimum execution time: 21_218_000 picoseconds.
+		Weight::from_parts(24_734_000, 3675)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -77,335 +77,367 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Orderbook::Markets` (`max_values`: None, `max_size`: Some(73), added: 2548, mode: `MaxEncodedLen`)
 	fn set_market_status() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `128`
+		//  Measured:  `62`
 		//  Estimated: `3538`
-		// Minimum execution time: 16_698_000 picoseconds.
-		Weight::from_parts(20_577_000, 3538)
+		// Minimum execution time: 8_842_000 picoseconds.
+		Weight::from_parts(10_556_000, 3538)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
 	/// Storage: `Orderbook::Markets` (r:1 w:0)
 	/// Proof: `Orderbook::Markets` (`max_values`: None, `max_size`: Some(73), added: 2548, mode: `MaxEncodedLen`)
-	/// Storage: `System::Account` (r:1 w:1)
-	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
-	/// Storage: `Orderbook::NextOrderId` (r:1 w:1)
-	/// Proof: `Orderbook::NextOrderId` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+	/// Storage: `Orderbook::Ledger` (r:2 w:2)
+	/// Proof: `Orderbook::Ledger` (`max_values`: None, `max_size`: Some(97), added: 2572, mode: `MaxEncodedLen`)
 	/// Storage: `Orderbook::Prices` (r:2 w:1)
 	/// Proof: `Orderbook::Prices` (`max_values`: None, `max_size`: Some(4119), added: 6594, mode: `MaxEncodedLen`)
-	/// Storage: `Orderbook::AccountOrders` (r:1 w:1)
-	/// Proof: `Orderbook::AccountOrders` (`max_values`: None, `max_size`: Some(562), added: 3037, mode: `MaxEncodedLen`)
 	/// Storage: `Orderbook::ExpiryQueue` (r:1 w:1)
-	/// Proof: `Orderbook::ExpiryQueue` (`max_values`: None, `max_size`: Some(526), added: 3001, mode: `MaxEncodedLen`)
-	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(121), added: 2596, mode: `MaxEncodedLen`)
+	/// Proof: `Orderbook::ExpiryQueue` (`max_values`: None, `max_size`: Some(3918), added: 6393, mode: `MaxEncodedLen`)
 	/// Storage: `Orderbook::Levels` (r:1 w:1)
-	/// Proof: `Orderbook::Levels` (`max_values`: None, `max_size`: Some(81), added: 2556, mode: `MaxEncodedLen`)
-	/// Storage: `Orderbook::Orders` (r:0 w:1)
-	/// Proof: `Orderbook::Orders` (`max_values`: None, `max_size`: Some(124), added: 2599, mode: `MaxEncodedLen`)
-	fn place_order_rest(_l: u32, _e: u32, ) -> Weight {
+	/// Proof: `Orderbook::Levels` (`max_values`: None, `max_size`: Some(2510), added: 4985, mode: `MaxEncodedLen`)
+	/// Storage: `Orderbook::OpenOrders` (r:0 w:1)
+	/// Proof: `Orderbook::OpenOrders` (`max_values`: None, `max_size`: Some(85), added: 2560, mode: `MaxEncodedLen`)
+	/// The range of component `l` is `[0, 1]`.
+	/// The range of component `e` is `[0, 1]`.
+	fn place_order_rest(l: u32, e: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `6893`
-		//  Estimated: `14178`
-		// Minimum execution time: 249_878_000 picoseconds.
-		Weight::from_parts(373_204_000, 14178)
-			.saturating_add(T::DbWeight::get().reads(9_u64))
-			.saturating_add(T::DbWeight::get().writes(8_u64))
+		//  Measured:  `8193 + e * (3846 ±0) + l * (1566 ±0)`
+		//  Estimated: `7584 + e * (3692 ±0) + l * (6594 ±0)`
+		// Minimum execution time: 90_645_000 picoseconds.
+		Weight::from_parts(99_021_909, 7584)
+			// Standard Error: 1_139_206
+			.saturating_add(Weight::from_parts(20_473_974, 0).saturating_mul(l.into()))
+			// Standard Error: 1_139_206
+			.saturating_add(Weight::from_parts(12_866_066, 0).saturating_mul(e.into()))
+			.saturating_add(T::DbWeight::get().reads(5_u64))
+			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(l.into())))
+			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(e.into())))
+			.saturating_add(T::DbWeight::get().writes(4_u64))
+			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(l.into())))
+			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(e.into())))
+			.saturating_add(Weight::from_parts(0, 3692).saturating_mul(e.into()))
+			.saturating_add(Weight::from_parts(0, 6594).saturating_mul(l.into()))
 	}
 	/// Storage: `Orderbook::Markets` (r:1 w:0)
 	/// Proof: `Orderbook::Markets` (`max_values`: None, `max_size`: Some(73), added: 2548, mode: `MaxEncodedLen`)
-	/// Storage: `System::Account` (r:35 w:35)
+	/// Storage: `Orderbook::Ledger` (r:2 w:1)
+	/// Proof: `Orderbook::Ledger` (`max_values`: None, `max_size`: Some(97), added: 2572, mode: `MaxEncodedLen`)
+	/// Storage: `System::Account` (r:2 w:2)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
+	/// Storage: `Orderbook::Prices` (r:1 w:0)
+	/// Proof: `Orderbook::Prices` (`max_values`: None, `max_size`: Some(4119), added: 6594, mode: `MaxEncodedLen`)
+	fn place_order_draw() -> Weight {
+		// Proof Size summary in bytes:
+		//  Measured:  `337`
+		//  Estimated: `7584`
+		// Minimum execution time: 70_101_000 picoseconds.
+		Weight::from_parts(78_871_000, 7584)
+			.saturating_add(T::DbWeight::get().reads(6_u64))
+			.saturating_add(T::DbWeight::get().writes(3_u64))
+	}
+	/// Storage: `Orderbook::Markets` (r:1 w:0)
+	/// Proof: `Orderbook::Markets` (`max_values`: None, `max_size`: Some(73), added: 2548, mode: `MaxEncodedLen`)
 	/// Storage: `Orderbook::Prices` (r:1 w:1)
 	/// Proof: `Orderbook::Prices` (`max_values`: None, `max_size`: Some(4119), added: 6594, mode: `MaxEncodedLen`)
 	/// Storage: `Orderbook::Levels` (r:32 w:32)
-	/// Proof: `Orderbook::Levels` (`max_values`: None, `max_size`: Some(81), added: 2556, mode: `MaxEncodedLen`)
-	/// Storage: `Orderbook::Orders` (r:32 w:32)
-	/// Proof: `Orderbook::Orders` (`max_values`: None, `max_size`: Some(124), added: 2599, mode: `MaxEncodedLen`)
-	/// Storage: `Orderbook::NextOrderId` (r:1 w:1)
-	/// Proof: `Orderbook::NextOrderId` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
-	/// Storage: `Assets::Asset` (r:1 w:1)
-	/// Proof: `Assets::Asset` (`max_values`: None, `max_size`: Some(210), added: 2685, mode: `MaxEncodedLen`)
-	/// Storage: `Assets::Account` (r:2 w:2)
-	/// Proof: `Assets::Account` (`max_values`: None, `max_size`: Some(134), added: 2609, mode: `MaxEncodedLen`)
-	/// Storage: `Orderbook::AccountOrders` (r:32 w:32)
-	/// Proof: `Orderbook::AccountOrders` (`max_values`: None, `max_size`: Some(562), added: 3037, mode: `MaxEncodedLen`)
-	/// Storage: `Balances::Holds` (r:32 w:32)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(121), added: 2596, mode: `MaxEncodedLen`)
+	/// Proof: `Orderbook::Levels` (`max_values`: None, `max_size`: Some(2510), added: 4985, mode: `MaxEncodedLen`)
+	/// Storage: `Orderbook::Ledger` (r:66 w:66)
+	/// Proof: `Orderbook::Ledger` (`max_values`: None, `max_size`: Some(97), added: 2572, mode: `MaxEncodedLen`)
+	/// Storage: `Orderbook::Fees` (r:1 w:1)
+	/// Proof: `Orderbook::Fees` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
+	/// Storage: `Orderbook::OpenOrders` (r:0 w:32)
+	/// Proof: `Orderbook::OpenOrders` (`max_values`: None, `max_size`: Some(85), added: 2560, mode: `MaxEncodedLen`)
 	/// The range of component `f` is `[1, 32]`.
 	fn place_order_fill(f: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1308 + f * (420 ±0)`
-		//  Estimated: `8799 + f * (3037 ±0)`
-		// Minimum execution time: 449_146_000 picoseconds.
-		Weight::from_parts(589_148_355, 8799)
-			// Standard Error: 5_194_408
-			.saturating_add(Weight::from_parts(243_845_046, 0).saturating_mul(f.into()))
-			.saturating_add(T::DbWeight::get().reads(9_u64))
-			.saturating_add(T::DbWeight::get().reads((5_u64).saturating_mul(f.into())))
-			.saturating_add(T::DbWeight::get().writes(8_u64))
-			.saturating_add(T::DbWeight::get().writes((5_u64).saturating_mul(f.into())))
-			.saturating_add(Weight::from_parts(0, 3037).saturating_mul(f.into()))
+		//  Measured:  `319 + f * (244 ±0)`
+		//  Estimated: `7584 + f * (5144 ±0)`
+		// Minimum execution time: 95_796_000 picoseconds.
+		Weight::from_parts(77_301_783, 7584)
+			// Standard Error: 70_394
+			.saturating_add(Weight::from_parts(41_871_490, 0).saturating_mul(f.into()))
+			.saturating_add(T::DbWeight::get().reads(5_u64))
+			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(f.into())))
+			.saturating_add(T::DbWeight::get().writes(4_u64))
+			.saturating_add(T::DbWeight::get().writes((4_u64).saturating_mul(f.into())))
+			.saturating_add(Weight::from_parts(0, 5144).saturating_mul(f.into()))
 	}
 	/// Storage: `Orderbook::Markets` (r:1 w:0)
 	/// Proof: `Orderbook::Markets` (`max_values`: None, `max_size`: Some(73), added: 2548, mode: `MaxEncodedLen`)
-	/// Storage: `Assets::Asset` (r:1 w:1)
-	/// Proof: `Assets::Asset` (`max_values`: None, `max_size`: Some(210), added: 2685, mode: `MaxEncodedLen`)
-	/// Storage: `Assets::Account` (r:33 w:33)
-	/// Proof: `Assets::Account` (`max_values`: None, `max_size`: Some(134), added: 2609, mode: `MaxEncodedLen`)
-	/// Storage: `System::Account` (r:34 w:34)
-	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Orderbook::Prices` (r:1 w:1)
 	/// Proof: `Orderbook::Prices` (`max_values`: None, `max_size`: Some(4119), added: 6594, mode: `MaxEncodedLen`)
 	/// Storage: `Orderbook::Levels` (r:32 w:32)
-	/// Proof: `Orderbook::Levels` (`max_values`: None, `max_size`: Some(81), added: 2556, mode: `MaxEncodedLen`)
-	/// Storage: `Orderbook::Orders` (r:32 w:32)
-	/// Proof: `Orderbook::Orders` (`max_values`: None, `max_size`: Some(124), added: 2599, mode: `MaxEncodedLen`)
-	/// Storage: `Orderbook::NextOrderId` (r:1 w:1)
-	/// Proof: `Orderbook::NextOrderId` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
-	/// Storage: `Balances::Holds` (r:32 w:32)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(121), added: 2596, mode: `MaxEncodedLen`)
-	/// Storage: `Orderbook::AccountOrders` (r:32 w:32)
-	/// Proof: `Orderbook::AccountOrders` (`max_values`: None, `max_size`: Some(562), added: 3037, mode: `MaxEncodedLen`)
+	/// Proof: `Orderbook::Levels` (`max_values`: None, `max_size`: Some(2510), added: 4985, mode: `MaxEncodedLen`)
+	/// Storage: `Orderbook::Ledger` (r:66 w:66)
+	/// Proof: `Orderbook::Ledger` (`max_values`: None, `max_size`: Some(97), added: 2572, mode: `MaxEncodedLen`)
+	/// Storage: `Orderbook::Fees` (r:1 w:1)
+	/// Proof: `Orderbook::Fees` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
+	/// Storage: `Orderbook::OpenOrders` (r:0 w:32)
+	/// Proof: `Orderbook::OpenOrders` (`max_values`: None, `max_size`: Some(85), added: 2560, mode: `MaxEncodedLen`)
 	/// The range of component `f` is `[1, 32]`.
 	fn place_order_fill_bids(f: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `983 + f * (554 ±0)`
-		//  Estimated: `7584 + f * (3037 ±0)`
-		// Minimum execution time: 304_557_000 picoseconds.
-		Weight::from_parts(138_260_694, 7584)
-			// Standard Error: 454_035
-			.saturating_add(Weight::from_parts(236_608_789, 0).saturating_mul(f.into()))
-			.saturating_add(T::DbWeight::get().reads(7_u64))
-			.saturating_add(T::DbWeight::get().reads((6_u64).saturating_mul(f.into())))
-			.saturating_add(T::DbWeight::get().writes(6_u64))
-			.saturating_add(T::DbWeight::get().writes((6_u64).saturating_mul(f.into())))
-			.saturating_add(Weight::from_parts(0, 3037).saturating_mul(f.into()))
+		//  Measured:  `283 + f * (262 ±0)`
+		//  Estimated: `7584 + f * (5144 ±0)`
+		// Minimum execution time: 90_184_000 picoseconds.
+		Weight::from_parts(62_154_131, 7584)
+			// Standard Error: 67_209
+			.saturating_add(Weight::from_parts(43_517_099, 0).saturating_mul(f.into()))
+			.saturating_add(T::DbWeight::get().reads(5_u64))
+			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(f.into())))
+			.saturating_add(T::DbWeight::get().writes(4_u64))
+			.saturating_add(T::DbWeight::get().writes((4_u64).saturating_mul(f.into())))
+			.saturating_add(Weight::from_parts(0, 5144).saturating_mul(f.into()))
 	}
 	/// Storage: `Orderbook::Markets` (r:1 w:0)
 	/// Proof: `Orderbook::Markets` (`max_values`: None, `max_size`: Some(73), added: 2548, mode: `MaxEncodedLen`)
-	/// Storage: `System::Account` (r:33 w:33)
-	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
-	/// Storage: `Orderbook::NextOrderId` (r:1 w:1)
-	/// Proof: `Orderbook::NextOrderId` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+	/// Storage: `Orderbook::Ledger` (r:66 w:33)
+	/// Proof: `Orderbook::Ledger` (`max_values`: None, `max_size`: Some(97), added: 2572, mode: `MaxEncodedLen`)
 	/// Storage: `Orderbook::Prices` (r:2 w:1)
 	/// Proof: `Orderbook::Prices` (`max_values`: None, `max_size`: Some(4119), added: 6594, mode: `MaxEncodedLen`)
-	/// Storage: `Orderbook::AccountOrders` (r:33 w:33)
-	/// Proof: `Orderbook::AccountOrders` (`max_values`: None, `max_size`: Some(562), added: 3037, mode: `MaxEncodedLen`)
-	/// Storage: `Balances::Holds` (r:33 w:33)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(121), added: 2596, mode: `MaxEncodedLen`)
 	/// Storage: `Orderbook::Levels` (r:2 w:2)
-	/// Proof: `Orderbook::Levels` (`max_values`: None, `max_size`: Some(81), added: 2556, mode: `MaxEncodedLen`)
-	/// Storage: `Orderbook::Orders` (r:32 w:33)
-	/// Proof: `Orderbook::Orders` (`max_values`: None, `max_size`: Some(124), added: 2599, mode: `MaxEncodedLen`)
+	/// Proof: `Orderbook::Levels` (`max_values`: None, `max_size`: Some(2510), added: 4985, mode: `MaxEncodedLen`)
+	/// Storage: `Orderbook::OpenOrders` (r:0 w:33)
+	/// Proof: `Orderbook::OpenOrders` (`max_values`: None, `max_size`: Some(85), added: 2560, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[1, 32]`.
 	fn place_order_evict(n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `6849 + n * (524 ±0)`
-		//  Estimated: `14178 + n * (3037 ±0)`
-		// Minimum execution time: 388_435_000 picoseconds.
-		Weight::from_parts(341_912_364, 14178)
-			// Standard Error: 421_864
-			.saturating_add(Weight::from_parts(108_738_862, 0).saturating_mul(n.into()))
-			.saturating_add(T::DbWeight::get().reads(9_u64))
-			.saturating_add(T::DbWeight::get().reads((4_u64).saturating_mul(n.into())))
-			.saturating_add(T::DbWeight::get().writes(8_u64))
-			.saturating_add(T::DbWeight::get().writes((4_u64).saturating_mul(n.into())))
-			.saturating_add(Weight::from_parts(0, 3037).saturating_mul(n.into()))
+		//  Measured:  `5495 + n * (195 ±0)`
+		//  Estimated: `14178 + n * (5144 ±0)`
+		// Minimum execution time: 116_520_000 picoseconds.
+		Weight::from_parts(128_804_406, 14178)
+			// Standard Error: 94_901
+			.saturating_add(Weight::from_parts(17_356_858, 0).saturating_mul(n.into()))
+			.saturating_add(T::DbWeight::get().reads(7_u64))
+			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(n.into())))
+			.saturating_add(T::DbWeight::get().writes(5_u64))
+			.saturating_add(T::DbWeight::get().writes((2_u64).saturating_mul(n.into())))
+			.saturating_add(Weight::from_parts(0, 5144).saturating_mul(n.into()))
 	}
-	/// Storage: `Orderbook::Orders` (r:1 w:1)
-	/// Proof: `Orderbook::Orders` (`max_values`: None, `max_size`: Some(124), added: 2599, mode: `MaxEncodedLen`)
+	/// Storage: `Orderbook::OpenOrders` (r:1 w:1)
+	/// Proof: `Orderbook::OpenOrders` (`max_values`: None, `max_size`: Some(85), added: 2560, mode: `MaxEncodedLen`)
 	/// Storage: `Orderbook::Markets` (r:1 w:0)
 	/// Proof: `Orderbook::Markets` (`max_values`: None, `max_size`: Some(73), added: 2548, mode: `MaxEncodedLen`)
+	/// Storage: `Orderbook::Ledger` (r:2 w:1)
+	/// Proof: `Orderbook::Ledger` (`max_values`: None, `max_size`: Some(97), added: 2572, mode: `MaxEncodedLen`)
 	/// Storage: `Orderbook::Levels` (r:1 w:1)
-	/// Proof: `Orderbook::Levels` (`max_values`: None, `max_size`: Some(81), added: 2556, mode: `MaxEncodedLen`)
+	/// Proof: `Orderbook::Levels` (`max_values`: None, `max_size`: Some(2510), added: 4985, mode: `MaxEncodedLen`)
 	/// Storage: `Orderbook::Prices` (r:1 w:1)
 	/// Proof: `Orderbook::Prices` (`max_values`: None, `max_size`: Some(4119), added: 6594, mode: `MaxEncodedLen`)
-	/// Storage: `Orderbook::AccountOrders` (r:1 w:1)
-	/// Proof: `Orderbook::AccountOrders` (`max_values`: None, `max_size`: Some(562), added: 3037, mode: `MaxEncodedLen`)
-	/// Storage: `System::Account` (r:1 w:1)
-	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
-	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(121), added: 2596, mode: `MaxEncodedLen`)
 	fn cancel_order() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `6844`
+		//  Measured:  `5738`
 		//  Estimated: `7584`
-		// Minimum execution time: 169_155_000 picoseconds.
-		Weight::from_parts(210_227_000, 7584)
-			.saturating_add(T::DbWeight::get().reads(7_u64))
-			.saturating_add(T::DbWeight::get().writes(6_u64))
+		// Minimum execution time: 99_942_000 picoseconds.
+		Weight::from_parts(110_424_000, 7584)
+			.saturating_add(T::DbWeight::get().reads(6_u64))
+			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
 	/// Storage: `Orderbook::Markets` (r:1 w:0)
 	/// Proof: `Orderbook::Markets` (`max_values`: None, `max_size`: Some(73), added: 2548, mode: `MaxEncodedLen`)
-	/// Storage: `Orderbook::AccountOrders` (r:1 w:1)
-	/// Proof: `Orderbook::AccountOrders` (`max_values`: None, `max_size`: Some(562), added: 3037, mode: `MaxEncodedLen`)
-	/// Storage: `Orderbook::Orders` (r:64 w:64)
-	/// Proof: `Orderbook::Orders` (`max_values`: None, `max_size`: Some(124), added: 2599, mode: `MaxEncodedLen`)
+	/// Storage: `Orderbook::OpenOrders` (r:65 w:64)
+	/// Proof: `Orderbook::OpenOrders` (`max_values`: None, `max_size`: Some(85), added: 2560, mode: `MaxEncodedLen`)
+	/// Storage: `Orderbook::Ledger` (r:2 w:1)
+	/// Proof: `Orderbook::Ledger` (`max_values`: None, `max_size`: Some(97), added: 2572, mode: `MaxEncodedLen`)
 	/// Storage: `Orderbook::Levels` (r:64 w:64)
-	/// Proof: `Orderbook::Levels` (`max_values`: None, `max_size`: Some(81), added: 2556, mode: `MaxEncodedLen`)
+	/// Proof: `Orderbook::Levels` (`max_values`: None, `max_size`: Some(2510), added: 4985, mode: `MaxEncodedLen`)
 	/// Storage: `Orderbook::Prices` (r:1 w:1)
 	/// Proof: `Orderbook::Prices` (`max_values`: None, `max_size`: Some(4119), added: 6594, mode: `MaxEncodedLen`)
-	/// Storage: `System::Account` (r:1 w:1)
-	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
-	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(121), added: 2596, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[0, 64]`.
 	fn cancel_all(n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `554 + n * (202 ±0)`
-		//  Estimated: `7584 + n * (2599 ±0)`
-		// Minimum execution time: 14_913_000 picoseconds.
-		Weight::from_parts(16_510_000, 7584)
-			// Standard Error: 100_744
-			.saturating_add(Weight::from_parts(105_367_112, 0).saturating_mul(n.into()))
+		//  Measured:  `319 + n * (163 ±0)`
+		//  Estimated: `7584 + n * (4985 ±0)`
+		// Minimum execution time: 22_733_000 picoseconds.
+		Weight::from_parts(44_328_462, 7584)
+			// Standard Error: 15_513
+			.saturating_add(Weight::from_parts(24_848_876, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(n.into())))
-			.saturating_add(T::DbWeight::get().writes(4_u64))
+			.saturating_add(T::DbWeight::get().writes(2_u64))
 			.saturating_add(T::DbWeight::get().writes((2_u64).saturating_mul(n.into())))
-			.saturating_add(Weight::from_parts(0, 2599).saturating_mul(n.into()))
+			.saturating_add(Weight::from_parts(0, 4985).saturating_mul(n.into()))
 	}
 	/// Storage: `Orderbook::ExpiryCursor` (r:1 w:1)
 	/// Proof: `Orderbook::ExpiryCursor` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	/// Storage: `Orderbook::ExpiryQueue` (r:1 w:1)
-	/// Proof: `Orderbook::ExpiryQueue` (`max_values`: None, `max_size`: Some(526), added: 3001, mode: `MaxEncodedLen`)
-	/// Storage: `Orderbook::Orders` (r:64 w:64)
-	/// Proof: `Orderbook::Orders` (`max_values`: None, `max_size`: Some(124), added: 2599, mode: `MaxEncodedLen`)
+	/// Proof: `Orderbook::ExpiryQueue` (`max_values`: None, `max_size`: Some(3918), added: 6393, mode: `MaxEncodedLen`)
 	/// Storage: `Orderbook::Markets` (r:1 w:0)
 	/// Proof: `Orderbook::Markets` (`max_values`: None, `max_size`: Some(73), added: 2548, mode: `MaxEncodedLen`)
+	/// Storage: `Orderbook::Ledger` (r:128 w:64)
+	/// Proof: `Orderbook::Ledger` (`max_values`: None, `max_size`: Some(97), added: 2572, mode: `MaxEncodedLen`)
+	/// Storage: `Orderbook::OpenOrders` (r:64 w:64)
+	/// Proof: `Orderbook::OpenOrders` (`max_values`: None, `max_size`: Some(85), added: 2560, mode: `MaxEncodedLen`)
 	/// Storage: `Orderbook::Levels` (r:64 w:64)
-	/// Proof: `Orderbook::Levels` (`max_values`: None, `max_size`: Some(81), added: 2556, mode: `MaxEncodedLen`)
+	/// Proof: `Orderbook::Levels` (`max_values`: None, `max_size`: Some(2510), added: 4985, mode: `MaxEncodedLen`)
 	/// Storage: `Orderbook::Prices` (r:1 w:1)
 	/// Proof: `Orderbook::Prices` (`max_values`: None, `max_size`: Some(4119), added: 6594, mode: `MaxEncodedLen`)
-	/// Storage: `Orderbook::AccountOrders` (r:64 w:64)
-	/// Proof: `Orderbook::AccountOrders` (`max_values`: None, `max_size`: Some(562), added: 3037, mode: `MaxEncodedLen`)
-	/// Storage: `System::Account` (r:64 w:64)
-	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
-	/// Storage: `Balances::Holds` (r:64 w:64)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(121), added: 2596, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[0, 64]`.
 	fn on_initialize_expire(n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `358 + n * (494 ±0)`
-		//  Estimated: `7584 + n * (3037 ±0)`
-		// Minimum execution time: 10_477_000 picoseconds.
-		Weight::from_parts(55_787_198, 7584)
-			// Standard Error: 289_975
-			.saturating_add(Weight::from_parts(124_731_253, 0).saturating_mul(n.into()))
+		//  Measured:  `132 + n * (418 ±0)`
+		//  Estimated: `7584 + n * (5144 ±0)`
+		// Minimum execution time: 4_225_000 picoseconds.
+		Weight::from_parts(34_672_771, 7584)
+			// Standard Error: 59_349
+			.saturating_add(Weight::from_parts(40_934_171, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(4_u64))
-			.saturating_add(T::DbWeight::get().reads((5_u64).saturating_mul(n.into())))
+			.saturating_add(T::DbWeight::get().reads((4_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
-			.saturating_add(T::DbWeight::get().writes((5_u64).saturating_mul(n.into())))
-			.saturating_add(Weight::from_parts(0, 3037).saturating_mul(n.into()))
+			.saturating_add(T::DbWeight::get().writes((3_u64).saturating_mul(n.into())))
+			.saturating_add(Weight::from_parts(0, 5144).saturating_mul(n.into()))
 	}
-	fn place_order_draw() -> Weight {
-		Weight::from_parts(100_000_000, 7584)
+	/// Storage: `Assets::Asset` (r:1 w:1)
+	/// Proof: `Assets::Asset` (`max_values`: None, `max_size`: Some(210), added: 2685, mode: `MaxEncodedLen`)
+	/// Storage: `Orderbook::Ledger` (r:1 w:1)
+	/// Proof: `Orderbook::Ledger` (`max_values`: None, `max_size`: Some(97), added: 2572, mode: `MaxEncodedLen`)
+	/// Storage: `System::Account` (r:1 w:1)
+	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
+	/// Storage: `Assets::Account` (r:2 w:2)
+	/// Proof: `Assets::Account` (`max_values`: None, `max_size`: Some(134), added: 2609, mode: `MaxEncodedLen`)
+	fn deposit() -> Weight {
+		// Proof Size summary in bytes:
+		//  Measured:  `603`
+		//  Estimated: `6208`
+		// Minimum execution time: 66_160_000 picoseconds.
+		Weight::from_parts(78_572_000, 6208)
+			.saturating_add(T::DbWeight::get().reads(5_u64))
+			.saturating_add(T::DbWeight::get().writes(5_u64))
+	}
+	/// Storage: `Assets::Asset` (r:1 w:1)
+	/// Proof: `Assets::Asset` (`max_values`: None, `max_size`: Some(210), added: 2685, mode: `MaxEncodedLen`)
+	/// Storage: `Orderbook::Ledger` (r:1 w:1)
+	/// Proof: `Orderbook::Ledger` (`max_values`: None, `max_size`: Some(97), added: 2572, mode: `MaxEncodedLen`)
+	/// Storage: `Assets::Account` (r:2 w:2)
+	/// Proof: `Assets::Account` (`max_values`: None, `max_size`: Some(134), added: 2609, mode: `MaxEncodedLen`)
+	/// Storage: `System::Account` (r:2 w:2)
+	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
+	fn withdraw() -> Weight {
+		// Proof Size summary in bytes:
+		//  Measured:  `895`
+		//  Estimated: `6208`
+		// Minimum execution time: 79_174_000 picoseconds.
+		Weight::from_parts(87_888_000, 6208)
 			.saturating_add(T::DbWeight::get().reads(6_u64))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
 	}
-	fn deposit() -> Weight {
-		Weight::from_parts(100_000_000, 7584)
-			.saturating_add(T::DbWeight::get().reads(4_u64))
-			.saturating_add(T::DbWeight::get().writes(4_u64))
-	}
-	fn withdraw() -> Weight {
-		Weight::from_parts(100_000_000, 7584)
-			.saturating_add(T::DbWeight::get().reads(4_u64))
-			.saturating_add(T::DbWeight::get().writes(4_u64))
-	}
+	/// Storage: `Orderbook::Fees` (r:17 w:16)
+	/// Proof: `Orderbook::Fees` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
+	/// Storage: `System::Account` (r:2 w:2)
+	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
+	/// The range of component `n` is `[1, 16]`.
 	fn on_idle_pay_fees(n: u32, ) -> Weight {
-		Weight::from_parts(10_000_000, 3000)
-			.saturating_add(Weight::from_parts(50_000_000, 0).saturating_mul(n.into()))
-			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(n.into())))
-			.saturating_add(T::DbWeight::get().writes((3_u64).saturating_mul(n.into())))
+		// Proof Size summary in bytes:
+		//  Measured:  `192 + n * (31 ±0)`
+		//  Estimated: `6196 + n * (2503 ±0)`
+		// Minimum execution time: 42_941_000 picoseconds.
+		Weight::from_parts(17_246_470, 6196)
+			// Standard Error: 30_427
+			.saturating_add(Weight::from_parts(32_484_088, 0).saturating_mul(n.into()))
+			.saturating_add(T::DbWeight::get().reads(3_u64))
+			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(n.into())))
+			.saturating_add(T::DbWeight::get().writes(2_u64))
+			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(n.into())))
+			.saturating_add(Weight::from_parts(0, 2503).saturating_mul(n.into()))
 	}
 }
 
 /// The same weights with ParityDB's database weights, for tests and mocks.
 impl WeightInfo for () {
 	fn create_market() -> Weight {
-		Weight::from_parts(36_990_000, 3675)
+		Weight::from_parts(24_734_000, 3675)
 			.saturating_add(ParityDbWeight::get().reads(3_u64))
 			.saturating_add(ParityDbWeight::get().writes(3_u64))
 	}
 	fn set_market_status() -> Weight {
-		Weight::from_parts(20_577_000, 3538)
+		Weight::from_parts(10_556_000, 3538)
 			.saturating_add(ParityDbWeight::get().reads(1_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
-	fn place_order_rest(_l: u32, _e: u32, ) -> Weight {
-		Weight::from_parts(373_204_000, 14178)
-			.saturating_add(ParityDbWeight::get().reads(9_u64))
-			.saturating_add(ParityDbWeight::get().writes(8_u64))
-	}
-	fn place_order_fill(f: u32, ) -> Weight {
-		Weight::from_parts(589_148_355, 8799)
-			.saturating_add(Weight::from_parts(243_845_046, 0).saturating_mul(f.into()))
-			.saturating_add(ParityDbWeight::get().reads(9_u64))
-			.saturating_add(ParityDbWeight::get().reads((5_u64).saturating_mul(f.into())))
-			.saturating_add(ParityDbWeight::get().writes(8_u64))
-			.saturating_add(ParityDbWeight::get().writes((5_u64).saturating_mul(f.into())))
-			.saturating_add(Weight::from_parts(0, 3037).saturating_mul(f.into()))
-	}
-	fn place_order_fill_bids(f: u32, ) -> Weight {
-		Weight::from_parts(138_260_694, 7584)
-			.saturating_add(Weight::from_parts(236_608_789, 0).saturating_mul(f.into()))
-			.saturating_add(ParityDbWeight::get().reads(7_u64))
-			.saturating_add(ParityDbWeight::get().reads((6_u64).saturating_mul(f.into())))
-			.saturating_add(ParityDbWeight::get().writes(6_u64))
-			.saturating_add(ParityDbWeight::get().writes((6_u64).saturating_mul(f.into())))
-			.saturating_add(Weight::from_parts(0, 3037).saturating_mul(f.into()))
-	}
-	fn place_order_evict(n: u32, ) -> Weight {
-		Weight::from_parts(341_912_364, 14178)
-			.saturating_add(Weight::from_parts(108_738_862, 0).saturating_mul(n.into()))
-			.saturating_add(ParityDbWeight::get().reads(9_u64))
-			.saturating_add(ParityDbWeight::get().reads((4_u64).saturating_mul(n.into())))
-			.saturating_add(ParityDbWeight::get().writes(8_u64))
-			.saturating_add(ParityDbWeight::get().writes((4_u64).saturating_mul(n.into())))
-			.saturating_add(Weight::from_parts(0, 3037).saturating_mul(n.into()))
-	}
-	fn cancel_order() -> Weight {
-		Weight::from_parts(210_227_000, 7584)
-			.saturating_add(ParityDbWeight::get().reads(7_u64))
-			.saturating_add(ParityDbWeight::get().writes(6_u64))
-	}
-	fn cancel_all(n: u32, ) -> Weight {
-		Weight::from_parts(16_510_000, 7584)
-			.saturating_add(Weight::from_parts(105_367_112, 0).saturating_mul(n.into()))
+	fn place_order_rest(l: u32, e: u32, ) -> Weight {
+		Weight::from_parts(99_021_909, 7584)
+			.saturating_add(Weight::from_parts(20_473_974, 0).saturating_mul(l.into()))
+			.saturating_add(Weight::from_parts(12_866_066, 0).saturating_mul(e.into()))
 			.saturating_add(ParityDbWeight::get().reads(5_u64))
-			.saturating_add(ParityDbWeight::get().reads((2_u64).saturating_mul(n.into())))
+			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(l.into())))
+			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(e.into())))
 			.saturating_add(ParityDbWeight::get().writes(4_u64))
-			.saturating_add(ParityDbWeight::get().writes((2_u64).saturating_mul(n.into())))
-			.saturating_add(Weight::from_parts(0, 2599).saturating_mul(n.into()))
-	}
-	fn on_initialize_expire(n: u32, ) -> Weight {
-		Weight::from_parts(55_787_198, 7584)
-			.saturating_add(Weight::from_parts(124_731_253, 0).saturating_mul(n.into()))
-			.saturating_add(ParityDbWeight::get().reads(4_u64))
-			.saturating_add(ParityDbWeight::get().reads((5_u64).saturating_mul(n.into())))
-			.saturating_add(ParityDbWeight::get().writes(3_u64))
-			.saturating_add(ParityDbWeight::get().writes((5_u64).saturating_mul(n.into())))
-			.saturating_add(Weight::from_parts(0, 3037).saturating_mul(n.into()))
+			.saturating_add(ParityDbWeight::get().writes((1_u64).saturating_mul(l.into())))
+			.saturating_add(ParityDbWeight::get().writes((1_u64).saturating_mul(e.into())))
+			.saturating_add(Weight::from_parts(0, 3692).saturating_mul(e.into()))
+			.saturating_add(Weight::from_parts(0, 6594).saturating_mul(l.into()))
 	}
 	fn place_order_draw() -> Weight {
-		Weight::from_parts(100_000_000, 7584)
+		Weight::from_parts(78_871_000, 7584)
+			.saturating_add(ParityDbWeight::get().reads(6_u64))
+			.saturating_add(ParityDbWeight::get().writes(3_u64))
+	}
+	fn place_order_fill(f: u32, ) -> Weight {
+		Weight::from_parts(77_301_783, 7584)
+			.saturating_add(Weight::from_parts(41_871_490, 0).saturating_mul(f.into()))
+			.saturating_add(ParityDbWeight::get().reads(5_u64))
+			.saturating_add(ParityDbWeight::get().reads((3_u64).saturating_mul(f.into())))
+			.saturating_add(ParityDbWeight::get().writes(4_u64))
+			.saturating_add(ParityDbWeight::get().writes((4_u64).saturating_mul(f.into())))
+			.saturating_add(Weight::from_parts(0, 5144).saturating_mul(f.into()))
+	}
+	fn place_order_fill_bids(f: u32, ) -> Weight {
+		Weight::from_parts(62_154_131, 7584)
+			.saturating_add(Weight::from_parts(43_517_099, 0).saturating_mul(f.into()))
+			.saturating_add(ParityDbWeight::get().reads(5_u64))
+			.saturating_add(ParityDbWeight::get().reads((3_u64).saturating_mul(f.into())))
+			.saturating_add(ParityDbWeight::get().writes(4_u64))
+			.saturating_add(ParityDbWeight::get().writes((4_u64).saturating_mul(f.into())))
+			.saturating_add(Weight::from_parts(0, 5144).saturating_mul(f.into()))
+	}
+	fn place_order_evict(n: u32, ) -> Weight {
+		Weight::from_parts(128_804_406, 14178)
+			.saturating_add(Weight::from_parts(17_356_858, 0).saturating_mul(n.into()))
+			.saturating_add(ParityDbWeight::get().reads(7_u64))
+			.saturating_add(ParityDbWeight::get().reads((2_u64).saturating_mul(n.into())))
+			.saturating_add(ParityDbWeight::get().writes(5_u64))
+			.saturating_add(ParityDbWeight::get().writes((2_u64).saturating_mul(n.into())))
+			.saturating_add(Weight::from_parts(0, 5144).saturating_mul(n.into()))
+	}
+	fn cancel_order() -> Weight {
+		Weight::from_parts(110_424_000, 7584)
+			.saturating_add(ParityDbWeight::get().reads(6_u64))
+			.saturating_add(ParityDbWeight::get().writes(4_u64))
+	}
+	fn cancel_all(n: u32, ) -> Weight {
+		Weight::from_parts(44_328_462, 7584)
+			.saturating_add(Weight::from_parts(24_848_876, 0).saturating_mul(n.into()))
+			.saturating_add(ParityDbWeight::get().reads(5_u64))
+			.saturating_add(ParityDbWeight::get().reads((2_u64).saturating_mul(n.into())))
+			.saturating_add(ParityDbWeight::get().writes(2_u64))
+			.saturating_add(ParityDbWeight::get().writes((2_u64).saturating_mul(n.into())))
+			.saturating_add(Weight::from_parts(0, 4985).saturating_mul(n.into()))
+	}
+	fn on_initialize_expire(n: u32, ) -> Weight {
+		Weight::from_parts(34_672_771, 7584)
+			.saturating_add(Weight::from_parts(40_934_171, 0).saturating_mul(n.into()))
+			.saturating_add(ParityDbWeight::get().reads(4_u64))
+			.saturating_add(ParityDbWeight::get().reads((4_u64).saturating_mul(n.into())))
+			.saturating_add(ParityDbWeight::get().writes(3_u64))
+			.saturating_add(ParityDbWeight::get().writes((3_u64).saturating_mul(n.into())))
+			.saturating_add(Weight::from_parts(0, 5144).saturating_mul(n.into()))
+	}
+	fn deposit() -> Weight {
+		Weight::from_parts(78_572_000, 6208)
+			.saturating_add(ParityDbWeight::get().reads(5_u64))
+			.saturating_add(ParityDbWeight::get().writes(5_u64))
+	}
+	fn withdraw() -> Weight {
+		Weight::from_parts(87_888_000, 6208)
 			.saturating_add(ParityDbWeight::get().reads(6_u64))
 			.saturating_add(ParityDbWeight::get().writes(6_u64))
 	}
-	fn deposit() -> Weight {
-		Weight::from_parts(100_000_000, 7584)
-			.saturating_add(ParityDbWeight::get().reads(4_u64))
-			.saturating_add(ParityDbWeight::get().writes(4_u64))
-	}
-	fn withdraw() -> Weight {
-		Weight::from_parts(100_000_000, 7584)
-			.saturating_add(ParityDbWeight::get().reads(4_u64))
-			.saturating_add(ParityDbWeight::get().writes(4_u64))
-	}
 	fn on_idle_pay_fees(n: u32, ) -> Weight {
-		Weight::from_parts(10_000_000, 3000)
-			.saturating_add(Weight::from_parts(50_000_000, 0).saturating_mul(n.into()))
-			.saturating_add(ParityDbWeight::get().reads((2_u64).saturating_mul(n.into())))
-			.saturating_add(ParityDbWeight::get().writes((3_u64).saturating_mul(n.into())))
+		Weight::from_parts(17_246_470, 6196)
+			.saturating_add(Weight::from_parts(32_484_088, 0).saturating_mul(n.into()))
+			.saturating_add(ParityDbWeight::get().reads(3_u64))
+			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(n.into())))
+			.saturating_add(ParityDbWeight::get().writes(2_u64))
+			.saturating_add(ParityDbWeight::get().writes((1_u64).saturating_mul(n.into())))
+			.saturating_add(Weight::from_parts(0, 2503).saturating_mul(n.into()))
 	}
 }
