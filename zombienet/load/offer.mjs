@@ -64,12 +64,13 @@ export async function offer(raw, state, rate, seconds) {
  * included (hash -> block timestamp, ms), until all are, or three blocks in a
  * row included none of them while the pool showed nothing pending (the missing
  * ones were dropped). One empty look is not enough: a busy node may show a view
- * still being filled. Returns the inclusions, the hashes of those whose dispatch
- * failed, and the blocks it read with the ref time normal transactions used.
+ * still being filled. Returns the inclusions, those whose dispatch failed (hash ->
+ * the error's name), and the blocks it read with the ref time normal
+ * transactions used.
  */
 export async function drain(api, accepted, from, { timeoutMs = 600_000 } = {}) {
   const included = new Map();
-  const failed = new Set();
+  const failed = new Map();
   const blocks = [];
   let scanned = from;
   const scan = async () => {
@@ -81,14 +82,14 @@ export async function drain(api, accepted, from, { timeoutMs = 600_000 } = {}) {
         api.rpc.chain.getBlock(hash), at.query.timestamp.now(), at.query.system.blockWeight(),
         at.query.system.events()]);
       blocks.push({ number: scanned, normal: weight.normal.refTime.toBigInt() });
-      const failedAt = new Set(events
+      const failedAt = new Map(events
         .filter(({ event, phase }) => api.events.system.ExtrinsicFailed.is(event) && phase.isApplyExtrinsic)
-        .map(({ phase }) => phase.asApplyExtrinsic.toNumber()));
+        .map(({ event, phase }) => [phase.asApplyExtrinsic.toNumber(), errorName(api, event.data[0])]));
       block.block.extrinsics.forEach((ex, i) => {
         const h = ex.hash.toHex();
         if (!accepted.has(h)) return;
         included.set(h, now.toNumber());
-        if (failedAt.has(i)) failed.add(h);
+        if (failedAt.has(i)) failed.set(h, failedAt.get(i));
       });
     }
   };
@@ -108,6 +109,13 @@ export async function drain(api, accepted, from, { timeoutMs = 600_000 } = {}) {
   }
   await scan();
   return { included, failed, blocks };
+}
+
+/** A dispatch error's name: `section.Name` for a pallet's error. */
+function errorName(api, error) {
+  if (!error.isModule) return error.type;
+  const { section, name } = api.registry.findMetaError(error.asModule);
+  return `${section}.${name}`;
 }
 
 /** The p-th fraction of the inclusion latencies (ms) of `included`. */

@@ -34,7 +34,9 @@ if (!new URL(args.url).hostname.match(/^(127\.0\.0\.1|localhost|\[::1\])$/)) {
 
 const H100 = 0;
 const UNIT = 10n ** 12n;
-const TICK = 1_000_000n;
+// An order of 10 units at 751 ticks and more is worth at least the runtime's
+// MinOrderValue (0.01 UNIT).
+const TICK = 1_000_000_000n;
 // Normal transactions may use 75% of a block's 2 s of ref time.
 const NORMAL_LIMIT = 1_500_000_000_000n;
 
@@ -51,24 +53,28 @@ const ok = async (what, tx, signer) => {
   return r;
 };
 
-/** Sends one transaction from each of `pairs` (`make(pair, i)`), all at once, and waits for them. */
+/** Whether the pool holds nothing: what was sent is in blocks. */
+const poolEmpty = async () => (await api.rpc.author.pendingExtrinsics()).length === 0;
+
+/** Sends one transaction from each of `pairs` (`make(pair, i)`), all at once, and waits for their blocks. */
 async function fanOut(what, pairs, make) {
   const firsts = await Promise.all(pairs.map(nonce));
   await Promise.all(pairs.map(async (pair, i) => {
     const tx = await make(pair, i).signAsync(pair, { nonce: firsts[i] });
     await raw.send('author_submitExtrinsic', [tx.toHex()]);
   }));
-  await waitFor(what, async () => (await Promise.all(pairs.map(nonce))).every((n, i) => n > firsts[i]), 300_000);
+  await waitFor(what, async () => (await Promise.all(pairs.map(nonce))).every((n, i) => n > firsts[i])
+    && poolEmpty(), 300_000);
 }
 
-/** Sends `count` transactions from `pair` (`make(i)`), consecutive nonces, and waits for them. */
+/** Sends `count` transactions from `pair` (`make(i)`), consecutive nonces, and waits for their blocks. */
 async function burst(what, pair, count, make) {
   const first = await nonce(pair);
   for (let i = 0; i < count; i++) {
     const tx = await make(i).signAsync(pair, { nonce: first + i });
     await raw.send('author_submitExtrinsic', [tx.toHex()]);
   }
-  await waitFor(what, async () => (await nonce(pair)) >= first + count, 300_000);
+  await waitFor(what, async () => (await nonce(pair)) >= first + count && poolEmpty(), 300_000);
 }
 
 // What one side of the book holds at most (the runtime's MaxPriceLevels ×
@@ -78,19 +84,31 @@ const SIDE = 256 * 32 - 200;
 // Setup: a provider mints tokens, a market opens, every sender gets native
 // funds and tokens and deposits them into its trading account.
 const provider = keyring.addFromUri('//Load/provider');
-const units = BigInt(SENDERS) * 100_000n;
+// Each sender sells at most a few hundred units (10 an ask); the provider keeps
+// one sender's share (transfers keep its account alive).
+const PER_SENDER = 1_000n;
+const units = BigInt(SENDERS + 1) * PER_SENDER;
 console.log(`setup: ${SENDERS} senders, a market, ${units} units minted`);
-await ok('fund the provider', api.tx.balances.transferKeepAlive(provider.address, 100_000n * UNIT), alice);
+await ok('fund the provider', api.tx.balances.transferKeepAlive(provider.address, 200_000n * UNIT), alice);
 await serveProvider(api, {
   provider, operator: keyring.addFromUri('//Load/provider//operator'), attestor: keyring.addFromUri('//Attestor'),
-  name: 'Load GPUs', cls: H100, units, modules: [], bond: 10_000n * UNIT, nonce: 7_000 + Math.floor(Math.random() * 1e6),
+  name: 'Load GPUs', cls: H100, units, modules: [], bond: 100_000n * UNIT, nonce: 7_000 + Math.floor(Math.random() * 1e6),
 });
 const created = await ok('market', api.tx.sudo.sudo(api.tx.orderbook.createMarket(H100, TICK, 1, 1, 1_000, 3_000)), alice);
 const market = created.events.find(({ event }) => api.events.orderbook.MarketCreated.is(event)).event.data.market;
-await burst('senders funded', alice, SENDERS, (i) => api.tx.balances.transferKeepAlive(senders[i].address, 10_000n * UNIT));
-await burst('senders given tokens', provider, SENDERS, (i) => api.tx.assets.transferKeepAlive(H100, senders[i].address, units / BigInt(SENDERS)));
-await fanOut('native deposited', senders, () => api.tx.orderbook.deposit('Native', 5_000n * UNIT));
-await fanOut('tokens deposited', senders, () => api.tx.orderbook.deposit({ Class: H100 }, units / BigInt(SENDERS)));
+await burst('senders funded', alice, SENDERS, (i) => api.tx.balances.transferKeepAlive(senders[i].address, 2_000n * UNIT));
+await burst('senders given tokens', provider, SENDERS, (i) => api.tx.assets.transferKeepAlive(H100, senders[i].address, PER_SENDER));
+await fanOut('native deposited', senders, () => api.tx.orderbook.deposit('Native', 1_000n * UNIT));
+await fanOut('tokens deposited', senders, () => api.tx.orderbook.deposit({ Class: H100 }, PER_SENDER));
+// The fan-outs wait for blocks, not outcomes: every trading account is checked.
+const funded = async (pair) => {
+  const [native, tokens] = await Promise.all([
+    api.query.orderbook.ledger(pair.address, 'Native'), api.query.orderbook.ledger(pair.address, { Class: H100 })]);
+  return native.unwrapOrDefault().free.toBigInt() === 1_000n * UNIT && tokens.unwrapOrDefault().free.toBigInt() === PER_SENDER;
+};
+const unfunded = (await Promise.all(senders.map(async (pair) => ((await funded(pair)) ? null : pair.address))))
+  .filter(Boolean);
+if (unfunded.length) throw new Error(`setup: ${unfunded.length} trading accounts not funded, first ${unfunded[0]}`);
 
 /**
  * Offers `make(sender, i)` from every sender at RATE for SECONDS (at most `cap`
@@ -111,8 +129,15 @@ async function phase(name, make, cap = Infinity) {
     p50_ms: latency(accepted, included, 0.5), p99_ms: latency(accepted, included, 0.99),
     fullness: Number((fullest * 1000n) / NORMAL_LIMIT) / 10,
   };
-  console.log(`${name}: offered=${result.offered} accepted=${result.accepted} refused=${result.refused}`
-    + ` included=${result.included} failed=${result.failed} included_per_s=${result.per_s.toFixed(1)}`
+  const count = (entries) => {
+    const counts = new Map();
+    for (const why of entries) counts.set(why, (counts.get(why) ?? 0) + 1);
+    return [...counts.entries()].map(([why, n]) => `${n}×${why}`).join(', ');
+  };
+  const reasons = [...refused.entries()].map(([why, n]) => `${n}×${why}`).join(', ');
+  const errors = count(failed.values());
+  console.log(`${name}: offered=${result.offered} accepted=${result.accepted} refused=${result.refused}${reasons ? ` (${reasons})` : ''}`
+    + ` included=${result.included} failed=${result.failed}${errors ? ` (${errors})` : ''} included_per_s=${result.per_s.toFixed(1)}`
     + ` p50_ms=${result.p50_ms} p99_ms=${result.p99_ms} fullest_block=${result.fullness}%`);
   return result;
 }
