@@ -664,8 +664,6 @@ impl<T: Config> Pallet<T> {
 		Ok(())
 	}
 
-	/// The weight of a taker on `side` meeting `n` makers: a bid takes asks, an
-	/// ask sells into bids.
 	/// The most `place_order` may weigh: meeting twice `max_fills` orders (fills
 	/// and stale makers), resting at a new level with an expiry or evicting a
 	/// full level, and drawing both its assets from the wallet.
@@ -692,6 +690,8 @@ impl<T: Config> Pallet<T> {
 		}
 	}
 
+	/// The weight of a taker on `side` meeting `n` makers: a bid takes asks, an
+	/// ask sells into bids.
 	pub fn fill_weight(side: Side, n: u32) -> Weight {
 		match side {
 			Side::Bid => T::WeightInfo::place_order_fill(n),
