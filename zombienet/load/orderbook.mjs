@@ -13,7 +13,7 @@ import { parseArgs } from 'node:util';
 import { ApiPromise, WsProvider } from '@polkadot/api';
 import { Keyring } from '@polkadot/keyring';
 import { cryptoWaitReady } from '@polkadot/util-crypto';
-import { serveProvider, submit } from '../e2e/node.mjs';
+import { serveProvider, submitOk } from '../e2e/node.mjs';
 import { waitFor } from '../network/net.mjs';
 import { drain, latency, offer, presign } from './offer.mjs';
 
@@ -47,34 +47,24 @@ const keyring = new Keyring({ type: 'sr25519' });
 const alice = keyring.addFromUri('//Alice');
 const senders = Array.from({ length: SENDERS }, (_, i) => keyring.addFromUri(`//Load/${i}`));
 const nonce = async (pair) => (await api.rpc.system.accountNextIndex(pair.address)).toNumber();
-const ok = async (what, tx, signer) => {
-  const r = await submit(api, tx, signer);
-  if (r.error) throw new Error(`${what}: ${r.error.section}.${r.error.name}`);
-  return r;
-};
 
 /** Whether the pool holds nothing: what was sent is in blocks. */
 const poolEmpty = async () => (await api.rpc.author.pendingExtrinsics()).length === 0;
 
-/** Sends one transaction from each of `pairs` (`make(pair, i)`), all at once, and waits for their blocks. */
-async function fanOut(what, pairs, make) {
-  const firsts = await Promise.all(pairs.map(nonce));
-  await Promise.all(pairs.map(async (pair, i) => {
-    const tx = await make(pair, i).signAsync(pair, { nonce: firsts[i] });
-    await raw.send('author_submitExtrinsic', [tx.toHex()]);
-  }));
-  await waitFor(what, async () => (await Promise.all(pairs.map(nonce))).every((n, i) => n > firsts[i])
-    && poolEmpty(), 300_000);
-}
-
-/** Sends `count` transactions from `pair` (`make(i)`), consecutive nonces, and waits for their blocks. */
-async function burst(what, pair, count, make) {
-  const first = await nonce(pair);
-  for (let i = 0; i < count; i++) {
-    const tx = await make(i).signAsync(pair, { nonce: first + i });
+/**
+ * Signs and sends `calls` (`[pair, call]` each, a pair's in the order of its
+ * nonces) and waits for their blocks.
+ */
+async function sendAll(what, calls) {
+  const pairs = [...new Set(calls.map(([pair]) => pair))];
+  const next = new Map(await Promise.all(pairs.map(async (pair) => [pair, await nonce(pair)])));
+  for (const [pair, call] of calls) {
+    const tx = await call.signAsync(pair, { nonce: next.get(pair) });
+    next.set(pair, next.get(pair) + 1);
     await raw.send('author_submitExtrinsic', [tx.toHex()]);
   }
-  await waitFor(what, async () => (await nonce(pair)) >= first + count && poolEmpty(), 300_000);
+  await waitFor(what, async () => (await Promise.all(pairs.map(async (pair) => (await nonce(pair)) >= next.get(pair))))
+    .every(Boolean) && poolEmpty(), 300_000);
 }
 
 // What one side of the book holds at most (the runtime's MaxPriceLevels ×
@@ -89,17 +79,17 @@ const provider = keyring.addFromUri('//Load/provider');
 const PER_SENDER = 1_000n;
 const units = BigInt(SENDERS + 1) * PER_SENDER;
 console.log(`setup: ${SENDERS} senders, a market, ${units} units minted`);
-await ok('fund the provider', api.tx.balances.transferKeepAlive(provider.address, 200_000n * UNIT), alice);
+await submitOk(api, api.tx.balances.transferKeepAlive(provider.address, 200_000n * UNIT), alice, 'fund the provider');
 await serveProvider(api, {
   provider, operator: keyring.addFromUri('//Load/provider//operator'), attestor: keyring.addFromUri('//Attestor'),
   name: 'Load GPUs', cls: H100, units, modules: [], bond: 100_000n * UNIT, nonce: 7_000 + Math.floor(Math.random() * 1e6),
 });
-const created = await ok('market', api.tx.sudo.sudo(api.tx.orderbook.createMarket(H100, TICK, 1, 1, 1_000, 3_000)), alice);
+const created = await submitOk(api, api.tx.sudo.sudo(api.tx.orderbook.createMarket(H100, TICK, 1, 1, 1_000, 3_000)), alice, 'market');
 const market = created.events.find(({ event }) => api.events.orderbook.MarketCreated.is(event)).event.data.market;
-await burst('senders funded', alice, SENDERS, (i) => api.tx.balances.transferKeepAlive(senders[i].address, 2_000n * UNIT));
-await burst('senders given tokens', provider, SENDERS, (i) => api.tx.assets.transferKeepAlive(H100, senders[i].address, PER_SENDER));
-await fanOut('native deposited', senders, () => api.tx.orderbook.deposit('Native', 1_000n * UNIT));
-await fanOut('tokens deposited', senders, () => api.tx.orderbook.deposit({ Class: H100 }, PER_SENDER));
+await sendAll('senders funded', senders.map((s) => [alice, api.tx.balances.transferKeepAlive(s.address, 2_000n * UNIT)]));
+await sendAll('senders given tokens', senders.map((s) => [provider, api.tx.assets.transferKeepAlive(H100, s.address, PER_SENDER)]));
+await sendAll('native deposited', senders.map((s) => [s, api.tx.orderbook.deposit('Native', 1_000n * UNIT)]));
+await sendAll('tokens deposited', senders.map((s) => [s, api.tx.orderbook.deposit({ Class: H100 }, PER_SENDER)]));
 // The fan-outs wait for blocks, not outcomes: every trading account is checked.
 const funded = async (pair) => {
   const [native, tokens] = await Promise.all([
@@ -129,15 +119,12 @@ async function phase(name, make, cap = Infinity) {
     p50_ms: latency(accepted, included, 0.5), p99_ms: latency(accepted, included, 0.99),
     fullness: Number((fullest * 1000n) / NORMAL_LIMIT) / 10,
   };
-  const count = (entries) => {
-    const counts = new Map();
-    for (const why of entries) counts.set(why, (counts.get(why) ?? 0) + 1);
-    return [...counts.entries()].map(([why, n]) => `${n}×${why}`).join(', ');
-  };
-  const reasons = [...refused.entries()].map(([why, n]) => `${n}×${why}`).join(', ');
-  const errors = count(failed.values());
+  const tally = (counts) => [...counts].map(([why, n]) => `${n}×${why}`).join(', ');
+  const errors = new Map();
+  for (const why of failed.values()) errors.set(why, (errors.get(why) ?? 0) + 1);
+  const [reasons, failures] = [tally(refused), tally(errors)];
   console.log(`${name}: offered=${result.offered} accepted=${result.accepted} refused=${result.refused}${reasons ? ` (${reasons})` : ''}`
-    + ` included=${result.included} failed=${result.failed}${errors ? ` (${errors})` : ''} included_per_s=${result.per_s.toFixed(1)}`
+    + ` included=${result.included} failed=${result.failed}${failures ? ` (${failures})` : ''} included_per_s=${result.per_s.toFixed(1)}`
     + ` p50_ms=${result.p50_ms} p99_ms=${result.p99_ms} fullest_block=${result.fullness}%`);
   return result;
 }
@@ -151,7 +138,7 @@ const bid = (pair, i) => api.tx.orderbook.placeOrder(market, 'Bid', (1_000n - le
 const ask = (pair, i) => api.tx.orderbook.placeOrder(market, 'Ask', (1_001n + level(pair, i)) * TICK, 10, 'Gtc', null, 1);
 const resting = await phase('place_order (resting)', (pair, i) => (i % 2 === 0 ? bid(pair, i) : ask(pair, i)),
   Math.min(2 * SIDE, SENDERS * 60));
-await fanOut('book cleared', senders, () => api.tx.orderbook.cancelAll(market));
+await sendAll('book cleared', senders.map((s) => [s, api.tx.orderbook.cancelAll(market)]));
 // Crossing: every sender alternates a resting bid with an IOC ask that sells
 // into the best bid, so the book keeps its size.
 const crossing = await phase('place_order (crossing)', (pair, i) => (i % 2 === 0

@@ -564,11 +564,7 @@ impl<T: Config> Pallet<T> {
 	fn evict_level(trader: &mut Trader<T>, place: &Place) -> Result<u32, DispatchError> {
 		let key = (place.market, place.side, place.price);
 		let Some(level) = Levels::<T>::take(key) else { return Ok(0) };
-		Prices::<T>::mutate(place.market, place.side, |prices| {
-			if let Ok(at) = prices.binary_search(&place.price) {
-				prices.remove(at);
-			}
-		});
+		Self::unindex(place);
 		for order in level.iter() {
 			Self::release(trader, place, order)?;
 			Self::deposit_event(Event::OrderCancelled {
@@ -592,14 +588,19 @@ impl<T: Config> Pallet<T> {
 		let key = (place.market, place.side, place.price);
 		if level.is_empty() {
 			Levels::<T>::remove(key);
-			Prices::<T>::mutate(place.market, place.side, |prices| {
-				if let Ok(at) = prices.binary_search(&place.price) {
-					prices.remove(at);
-				}
-			});
+			Self::unindex(place);
 		} else {
 			Levels::<T>::insert(key, level);
 		}
+	}
+
+	/// Removes `place`'s price from its side's index.
+	fn unindex(place: &Place) {
+		Prices::<T>::mutate(place.market, place.side, |prices| {
+			if let Ok(at) = prices.binary_search(&place.price) {
+				prices.remove(at);
+			}
+		});
 	}
 
 	/// An order taken off its level leaves its owner's open orders and its
@@ -634,26 +635,29 @@ impl<T: Config> Pallet<T> {
 			})
 	}
 
-	/// Takes `who`'s order `order_id` off the book, returning what it locked;
-	/// returns it as it rested.
+	/// Takes the trader's order `order_id`, resting at `place`, off the book,
+	/// returning what it locked; returns it as it rested.
 	fn take_order(
 		trader: &mut Trader<T>,
 		order_id: OrderId,
-	) -> Result<(Place, RestingOf<T>), DispatchError> {
-		let place = OpenOrders::<T>::get(&trader.who, order_id).ok_or(Error::<T>::UnknownOrder)?;
-		let mut level = Self::level(&place)?;
-		let at = level.iter().position(|o| o.id == order_id).ok_or(Error::<T>::UnknownOrder)?;
+		place: &Place,
+	) -> Result<RestingOf<T>, DispatchError> {
+		let mut level = Self::level(place)?;
+		let at = level
+			.iter()
+			.position(|o| o.id == order_id && o.owner == trader.who)
+			.ok_or(Error::<T>::UnknownOrder)?;
 		let order = level.remove(at);
-		Self::store_level(&place, level);
-		Self::release(trader, &place, &order)?;
-		Ok((place, order))
+		Self::store_level(place, level);
+		Self::release(trader, place, &order)?;
+		Ok(order)
 	}
 
 	pub(crate) fn do_cancel_order(who: &T::AccountId, order_id: OrderId) -> DispatchResult {
 		let place = OpenOrders::<T>::get(who, order_id).ok_or(Error::<T>::UnknownOrder)?;
 		let market = Markets::<T>::get(place.market).ok_or(Error::<T>::UnknownMarket)?;
 		let mut trader = Trader::<T>::load(who.clone(), Asset::Class(market.base));
-		let (_, order) = Self::take_order(&mut trader, order_id)?;
+		let order = Self::take_order(&mut trader, order_id, &place)?;
 		trader.store();
 		Self::deposit_event(Event::OrderCancelled {
 			order_id,
@@ -714,7 +718,7 @@ impl<T: Config> Pallet<T> {
 			if place.market != market_id {
 				continue;
 			}
-			let (_, order) = Self::take_order(&mut trader, order_id)?;
+			let order = Self::take_order(&mut trader, order_id, &place)?;
 			Self::deposit_event(Event::OrderCancelled {
 				order_id,
 				market: market_id,
@@ -747,7 +751,7 @@ impl<T: Config> Pallet<T> {
 				let Some(market) = Markets::<T>::get(place.market) else { continue };
 				let result = with_storage_layer(|| {
 					let mut trader = Trader::<T>::load(owner.clone(), Asset::Class(market.base));
-					let (_, order) = Self::take_order(&mut trader, id)?;
+					let order = Self::take_order(&mut trader, id, &place)?;
 					trader.store();
 					Ok::<_, DispatchError>(order.remaining)
 				});
