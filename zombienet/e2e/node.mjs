@@ -295,14 +295,23 @@ export class EventWatch {
   }
 }
 
+/** `who`'s units of class `cls` in its wallet, at `at` (`api`, or `api.at(hash)`). */
+export async function walletTokens(at, cls, who) {
+  const account = await at.query.assets.account(cls, who);
+  return account.isSome ? account.unwrap().balance.toBigInt() : 0n;
+}
+
+/** `who`'s funds of `asset` in its trading account (free and locked), 0 without an entry. */
+export async function traded(at, who, asset) {
+  const funds = await at.query.orderbook.ledger(who, asset);
+  return funds.isSome ? funds.unwrap().free.toBigInt() + funds.unwrap().locked.toBigInt() : 0n;
+}
+
 /**
  * The units of class `cls` that `who` owns: in its wallet and in its trading
  * account (free and locked), at the best block or at `at` (`api.at(hash)`).
  */
 export async function ownedTokens(api, cls, who, at = api) {
-  const [account, funds] = await Promise.all([
-    at.query.assets.account(cls, who), at.query.orderbook.ledger(who, { Class: cls })]);
-  const inWallet = account.isSome ? account.unwrap().balance.toBigInt() : 0n;
-  const traded = funds.isSome ? funds.unwrap().free.toBigInt() + funds.unwrap().locked.toBigInt() : 0n;
-  return inWallet + traded;
+  const [inWallet, inLedger] = await Promise.all([walletTokens(at, cls, who), traded(at, who, { Class: cls })]);
+  return inWallet + inLedger;
 }

@@ -8,7 +8,9 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Keyring } from '@polkadot/keyring';
 import { cryptoWaitReady } from '@polkadot/util-crypto';
-import { backProvider, openDevNode, signAttestation, submit, waitFinalized } from './node.mjs';
+import {
+  backProvider, openDevNode, ownedTokens, signAttestation, submit, traded, waitFinalized, walletTokens,
+} from './node.mjs';
 
 const H100 = 0;
 const TICK = 1_000_000n;
@@ -66,19 +68,10 @@ describe('pallet-orderbook on utc-node --dev', () => {
   });
 
   const BASE = { Class: H100 };
-  // A trading account's funds of one asset (free + locked), 0 without an entry.
-  const traded = async (at, who, asset) => {
-    const funds = await at.query.orderbook.ledger(who, asset);
-    return funds.isSome ? funds.unwrap().free.toBigInt() + funds.unwrap().locked.toBigInt() : 0n;
-  };
   const wallet = async (at, who) => (await at.query.system.account(who)).data.free.toBigInt();
-  const walletTokens = async (at, who) => {
-    const account = await at.query.assets.account(H100, who);
-    return account.isSome ? account.unwrap().balance.toBigInt() : 0n;
-  };
   // What an account owns: its wallet and its trading account together.
   const native = async (at, who) => await wallet(at, who) + await traded(at, who, 'Native');
-  const tokens = async (at, who) => await walletTokens(at, who) + await traded(at, who, BASE);
+  const tokens = (at, who) => ownedTokens(api, H100, who, at);
   const txFee = (r) => r.events.find(({ event }) => api.events.transactionPayment.TransactionFeePaid.is(event))
     .event.data.actualFee.toBigInt();
   let fees = 0n;
@@ -152,7 +145,7 @@ describe('pallet-orderbook on utc-node --dev', () => {
     r = await submit(api, api.tx.orderbook.withdraw('Native', nat.free.toBigInt()), buyer);
     assert.equal(r.error, null);
     const at = await api.at(r.blockHash);
-    assert.equal(await walletTokens(at, buyer.address), 400n);
+    assert.equal(await walletTokens(at, H100, buyer.address), 400n);
     assert.equal(await wallet(at, buyer.address), walletBefore + nat.free.toBigInt() - fee1 - txFee(r));
     assert.equal((await at.query.orderbook.ledger(buyer.address, 'Native')).isNone, true);
     assert.equal((await at.query.orderbook.ledger(buyer.address, BASE)).isNone, true);
