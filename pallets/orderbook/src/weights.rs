@@ -3,7 +3,7 @@
 //! `utc-node benchmark pallet` command); do not edit by hand.
 //!
 //! CLI VERSION 64.0.0, DATE: 2026-12-07, STEPS: `50`, REPEAT: `20`
-//! BENCHMARKED SOURCES: `a088aa57000a612f` (scripts/weights-hash.sh orderbook)
+//! BENCHMARKED SOURCES: `465f564884260611` (scripts/weights-hash.sh orderbook)
 //! HOSTNAME: `vm`, CPU: `Intel(R) Xeon(R) Processor`
 //! WASM-EXECUTION: `Compiled`, CHAIN: `Some("dev")`, DB CACHE: 1024
 
@@ -68,8 +68,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `242`
 		//  Estimated: `3675`
-		// Minimum execution time: 21_218_000 picoseconds.
-		Weight::from_parts(24_734_000, 3675)
+		// Minimum execution time: 20_643_000 picoseconds.
+		Weight::from_parts(23_785_000, 3675)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -79,8 +79,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `62`
 		//  Estimated: `3538`
-		// Minimum execution time: 8_842_000 picoseconds.
-		Weight::from_parts(10_556_000, 3538)
+		// Minimum execution time: 8_986_000 picoseconds.
+		Weight::from_parts(10_386_000, 3538)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -102,12 +102,12 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `8193 + e * (3846 ±0) + l * (1566 ±0)`
 		//  Estimated: `7584 + e * (3692 ±0) + l * (6594 ±0)`
-		// Minimum execution time: 90_645_000 picoseconds.
-		Weight::from_parts(99_021_909, 7584)
-			// Standard Error: 1_139_206
-			.saturating_add(Weight::from_parts(20_473_974, 0).saturating_mul(l.into()))
-			// Standard Error: 1_139_206
-			.saturating_add(Weight::from_parts(12_866_066, 0).saturating_mul(e.into()))
+		// Minimum execution time: 85_236_000 picoseconds.
+		Weight::from_parts(84_892_677, 7584)
+			// Standard Error: 541_527
+			.saturating_add(Weight::from_parts(18_511_585, 0).saturating_mul(l.into()))
+			// Standard Error: 541_527
+			.saturating_add(Weight::from_parts(7_305_736, 0).saturating_mul(e.into()))
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(l.into())))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(e.into())))
@@ -129,8 +129,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `337`
 		//  Estimated: `7584`
-		// Minimum execution time: 70_101_000 picoseconds.
-		Weight::from_parts(78_871_000, 7584)
+		// Minimum execution time: 61_946_000 picoseconds.
+		Weight::from_parts(70_263_000, 7584)
 			.saturating_add(T::DbWeight::get().reads(6_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -151,10 +151,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `319 + f * (244 ±0)`
 		//  Estimated: `7584 + f * (5144 ±0)`
-		// Minimum execution time: 95_796_000 picoseconds.
-		Weight::from_parts(77_301_783, 7584)
-			// Standard Error: 70_394
-			.saturating_add(Weight::from_parts(41_871_490, 0).saturating_mul(f.into()))
+		// Minimum execution time: 80_081_000 picoseconds.
+		Weight::from_parts(51_503_686, 7584)
+			// Standard Error: 14_119
+			.saturating_add(Weight::from_parts(35_216_988, 0).saturating_mul(f.into()))
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(f.into())))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
@@ -178,10 +178,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `283 + f * (262 ±0)`
 		//  Estimated: `7584 + f * (5144 ±0)`
-		// Minimum execution time: 90_184_000 picoseconds.
-		Weight::from_parts(62_154_131, 7584)
-			// Standard Error: 67_209
-			.saturating_add(Weight::from_parts(43_517_099, 0).saturating_mul(f.into()))
+		// Minimum execution time: 80_029_000 picoseconds.
+		Weight::from_parts(50_073_766, 7584)
+			// Standard Error: 32_457
+			.saturating_add(Weight::from_parts(36_656_289, 0).saturating_mul(f.into()))
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(f.into())))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
@@ -203,10 +203,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `5495 + n * (195 ±0)`
 		//  Estimated: `14178 + n * (5144 ±0)`
-		// Minimum execution time: 116_520_000 picoseconds.
-		Weight::from_parts(128_804_406, 14178)
-			// Standard Error: 94_901
-			.saturating_add(Weight::from_parts(17_356_858, 0).saturating_mul(n.into()))
+		// Minimum execution time: 108_925_000 picoseconds.
+		Weight::from_parts(110_333_789, 14178)
+			// Standard Error: 65_911
+			.saturating_add(Weight::from_parts(13_401_273, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(7_u64))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(5_u64))
@@ -227,8 +227,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `5738`
 		//  Estimated: `7584`
-		// Minimum execution time: 99_942_000 picoseconds.
-		Weight::from_parts(110_424_000, 7584)
+		// Minimum execution time: 70_085_000 picoseconds.
+		Weight::from_parts(72_518_000, 7584)
 			.saturating_add(T::DbWeight::get().reads(6_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
@@ -247,10 +247,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `319 + n * (163 ±0)`
 		//  Estimated: `7584 + n * (4985 ±0)`
-		// Minimum execution time: 22_733_000 picoseconds.
-		Weight::from_parts(44_328_462, 7584)
-			// Standard Error: 15_513
-			.saturating_add(Weight::from_parts(24_848_876, 0).saturating_mul(n.into()))
+		// Minimum execution time: 20_213_000 picoseconds.
+		Weight::from_parts(34_580_601, 7584)
+			// Standard Error: 9_597
+			.saturating_add(Weight::from_parts(19_400_941, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
@@ -265,23 +265,23 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Orderbook::Markets` (`max_values`: None, `max_size`: Some(73), added: 2548, mode: `MaxEncodedLen`)
 	/// Storage: `Orderbook::Ledger` (r:128 w:64)
 	/// Proof: `Orderbook::Ledger` (`max_values`: None, `max_size`: Some(97), added: 2572, mode: `MaxEncodedLen`)
-	/// Storage: `Orderbook::OpenOrders` (r:64 w:64)
-	/// Proof: `Orderbook::OpenOrders` (`max_values`: None, `max_size`: Some(85), added: 2560, mode: `MaxEncodedLen`)
 	/// Storage: `Orderbook::Levels` (r:64 w:64)
 	/// Proof: `Orderbook::Levels` (`max_values`: None, `max_size`: Some(2510), added: 4985, mode: `MaxEncodedLen`)
 	/// Storage: `Orderbook::Prices` (r:1 w:1)
 	/// Proof: `Orderbook::Prices` (`max_values`: None, `max_size`: Some(4119), added: 6594, mode: `MaxEncodedLen`)
+	/// Storage: `Orderbook::OpenOrders` (r:0 w:64)
+	/// Proof: `Orderbook::OpenOrders` (`max_values`: None, `max_size`: Some(85), added: 2560, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[0, 64]`.
 	fn on_initialize_expire(n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `132 + n * (418 ±0)`
+		//  Measured:  `148 + n * (326 ±0)`
 		//  Estimated: `7584 + n * (5144 ±0)`
-		// Minimum execution time: 4_225_000 picoseconds.
-		Weight::from_parts(34_672_771, 7584)
-			// Standard Error: 59_349
-			.saturating_add(Weight::from_parts(40_934_171, 0).saturating_mul(n.into()))
+		// Minimum execution time: 3_643_000 picoseconds.
+		Weight::from_parts(21_013_295, 7584)
+			// Standard Error: 28_947
+			.saturating_add(Weight::from_parts(30_469_263, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(4_u64))
-			.saturating_add(T::DbWeight::get().reads((4_u64).saturating_mul(n.into())))
+			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 			.saturating_add(T::DbWeight::get().writes((3_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 5144).saturating_mul(n.into()))
@@ -298,8 +298,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `603`
 		//  Estimated: `6208`
-		// Minimum execution time: 66_160_000 picoseconds.
-		Weight::from_parts(78_572_000, 6208)
+		// Minimum execution time: 60_562_000 picoseconds.
+		Weight::from_parts(66_062_000, 6208)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(5_u64))
 	}
@@ -315,8 +315,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `895`
 		//  Estimated: `6208`
-		// Minimum execution time: 79_174_000 picoseconds.
-		Weight::from_parts(87_888_000, 6208)
+		// Minimum execution time: 70_119_000 picoseconds.
+		Weight::from_parts(79_251_000, 6208)
 			.saturating_add(T::DbWeight::get().reads(6_u64))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
 	}
@@ -329,10 +329,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `192 + n * (31 ±0)`
 		//  Estimated: `6196 + n * (2503 ±0)`
-		// Minimum execution time: 42_941_000 picoseconds.
-		Weight::from_parts(17_246_470, 6196)
-			// Standard Error: 30_427
-			.saturating_add(Weight::from_parts(32_484_088, 0).saturating_mul(n.into()))
+		// Minimum execution time: 42_316_000 picoseconds.
+		Weight::from_parts(21_537_604, 6196)
+			// Standard Error: 28_476
+			.saturating_add(Weight::from_parts(30_471_838, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
@@ -344,19 +344,19 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 /// The same weights with ParityDB's database weights, for tests and mocks.
 impl WeightInfo for () {
 	fn create_market() -> Weight {
-		Weight::from_parts(24_734_000, 3675)
+		Weight::from_parts(23_785_000, 3675)
 			.saturating_add(ParityDbWeight::get().reads(3_u64))
 			.saturating_add(ParityDbWeight::get().writes(3_u64))
 	}
 	fn set_market_status() -> Weight {
-		Weight::from_parts(10_556_000, 3538)
+		Weight::from_parts(10_386_000, 3538)
 			.saturating_add(ParityDbWeight::get().reads(1_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn place_order_rest(l: u32, e: u32, ) -> Weight {
-		Weight::from_parts(99_021_909, 7584)
-			.saturating_add(Weight::from_parts(20_473_974, 0).saturating_mul(l.into()))
-			.saturating_add(Weight::from_parts(12_866_066, 0).saturating_mul(e.into()))
+		Weight::from_parts(84_892_677, 7584)
+			.saturating_add(Weight::from_parts(18_511_585, 0).saturating_mul(l.into()))
+			.saturating_add(Weight::from_parts(7_305_736, 0).saturating_mul(e.into()))
 			.saturating_add(ParityDbWeight::get().reads(5_u64))
 			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(l.into())))
 			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(e.into())))
@@ -367,13 +367,13 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 6594).saturating_mul(l.into()))
 	}
 	fn place_order_draw() -> Weight {
-		Weight::from_parts(78_871_000, 7584)
+		Weight::from_parts(70_263_000, 7584)
 			.saturating_add(ParityDbWeight::get().reads(6_u64))
 			.saturating_add(ParityDbWeight::get().writes(3_u64))
 	}
 	fn place_order_fill(f: u32, ) -> Weight {
-		Weight::from_parts(77_301_783, 7584)
-			.saturating_add(Weight::from_parts(41_871_490, 0).saturating_mul(f.into()))
+		Weight::from_parts(51_503_686, 7584)
+			.saturating_add(Weight::from_parts(35_216_988, 0).saturating_mul(f.into()))
 			.saturating_add(ParityDbWeight::get().reads(5_u64))
 			.saturating_add(ParityDbWeight::get().reads((3_u64).saturating_mul(f.into())))
 			.saturating_add(ParityDbWeight::get().writes(4_u64))
@@ -381,8 +381,8 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 5144).saturating_mul(f.into()))
 	}
 	fn place_order_fill_bids(f: u32, ) -> Weight {
-		Weight::from_parts(62_154_131, 7584)
-			.saturating_add(Weight::from_parts(43_517_099, 0).saturating_mul(f.into()))
+		Weight::from_parts(50_073_766, 7584)
+			.saturating_add(Weight::from_parts(36_656_289, 0).saturating_mul(f.into()))
 			.saturating_add(ParityDbWeight::get().reads(5_u64))
 			.saturating_add(ParityDbWeight::get().reads((3_u64).saturating_mul(f.into())))
 			.saturating_add(ParityDbWeight::get().writes(4_u64))
@@ -390,8 +390,8 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 5144).saturating_mul(f.into()))
 	}
 	fn place_order_evict(n: u32, ) -> Weight {
-		Weight::from_parts(128_804_406, 14178)
-			.saturating_add(Weight::from_parts(17_356_858, 0).saturating_mul(n.into()))
+		Weight::from_parts(110_333_789, 14178)
+			.saturating_add(Weight::from_parts(13_401_273, 0).saturating_mul(n.into()))
 			.saturating_add(ParityDbWeight::get().reads(7_u64))
 			.saturating_add(ParityDbWeight::get().reads((2_u64).saturating_mul(n.into())))
 			.saturating_add(ParityDbWeight::get().writes(5_u64))
@@ -399,13 +399,13 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 5144).saturating_mul(n.into()))
 	}
 	fn cancel_order() -> Weight {
-		Weight::from_parts(110_424_000, 7584)
+		Weight::from_parts(72_518_000, 7584)
 			.saturating_add(ParityDbWeight::get().reads(6_u64))
 			.saturating_add(ParityDbWeight::get().writes(4_u64))
 	}
 	fn cancel_all(n: u32, ) -> Weight {
-		Weight::from_parts(44_328_462, 7584)
-			.saturating_add(Weight::from_parts(24_848_876, 0).saturating_mul(n.into()))
+		Weight::from_parts(34_580_601, 7584)
+			.saturating_add(Weight::from_parts(19_400_941, 0).saturating_mul(n.into()))
 			.saturating_add(ParityDbWeight::get().reads(5_u64))
 			.saturating_add(ParityDbWeight::get().reads((2_u64).saturating_mul(n.into())))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
@@ -413,27 +413,27 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 4985).saturating_mul(n.into()))
 	}
 	fn on_initialize_expire(n: u32, ) -> Weight {
-		Weight::from_parts(34_672_771, 7584)
-			.saturating_add(Weight::from_parts(40_934_171, 0).saturating_mul(n.into()))
+		Weight::from_parts(21_013_295, 7584)
+			.saturating_add(Weight::from_parts(30_469_263, 0).saturating_mul(n.into()))
 			.saturating_add(ParityDbWeight::get().reads(4_u64))
-			.saturating_add(ParityDbWeight::get().reads((4_u64).saturating_mul(n.into())))
+			.saturating_add(ParityDbWeight::get().reads((3_u64).saturating_mul(n.into())))
 			.saturating_add(ParityDbWeight::get().writes(3_u64))
 			.saturating_add(ParityDbWeight::get().writes((3_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 5144).saturating_mul(n.into()))
 	}
 	fn deposit() -> Weight {
-		Weight::from_parts(78_572_000, 6208)
+		Weight::from_parts(66_062_000, 6208)
 			.saturating_add(ParityDbWeight::get().reads(5_u64))
 			.saturating_add(ParityDbWeight::get().writes(5_u64))
 	}
 	fn withdraw() -> Weight {
-		Weight::from_parts(87_888_000, 6208)
+		Weight::from_parts(79_251_000, 6208)
 			.saturating_add(ParityDbWeight::get().reads(6_u64))
 			.saturating_add(ParityDbWeight::get().writes(6_u64))
 	}
 	fn on_idle_pay_fees(n: u32, ) -> Weight {
-		Weight::from_parts(17_246_470, 6196)
-			.saturating_add(Weight::from_parts(32_484_088, 0).saturating_mul(n.into()))
+		Weight::from_parts(21_537_604, 6196)
+			.saturating_add(Weight::from_parts(30_471_838, 0).saturating_mul(n.into()))
 			.saturating_add(ParityDbWeight::get().reads(3_u64))
 			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(n.into())))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
