@@ -59,7 +59,7 @@ impl SubstrateCli for Cli {
 
 /// Parses the command line and runs the node or the chosen subcommand.
 pub fn run() -> sc_cli::Result<()> {
-	let cli = Cli::from_args();
+	let mut cli = Cli::from_args();
 
 	match &cli.subcommand {
 		Some(Subcommand::Key(cmd)) => cmd.run(&cli),
@@ -173,6 +173,9 @@ pub fn run() -> sc_cli::Result<()> {
 		None => {
 			let agent = cli.agent.load().map_err(sc_cli::Error::Input)?;
 			let pool_limit = cli.run.pool_config.pool_limit;
+			// The pool itself gets ten times the room, so that its future queue (a
+			// tenth of the ready one) holds the whole limit: see `pool.rs`.
+			cli.run.pool_config.pool_limit = pool_limit.saturating_mul(crate::pool::POOL_ROOM);
 			let runner = cli.create_runner(&cli.run)?;
 			runner.run_node_until_exit(|config| async move {
 				match config.network.network_backend {

@@ -12,6 +12,15 @@
 //! future transactions and the submissions still being validated would pass the
 //! limit. RPC submissions and transactions gossiped by peers both go through it;
 //! block production and the node's own offchain workers use the pool directly.
+//!
+//! Counting at the door is not enough on its own. A view built at a new block
+//! takes the mempool's transactions in no particular order, so a sender's later
+//! nonces may reach it before the earlier ones and wait in its *future* queue,
+//! which `sc-cli` sizes at a tenth of `--pool-limit`. Offered several times
+//! what blocks take, a debug node evicted a thousand admitted transfers that
+//! way in one run. The node therefore builds the pool with [`POOL_ROOM`] times
+//! `--pool-limit`: its future queue alone holds the whole limit, and the door
+//! keeps what is admitted to half of it.
 
 use std::{
 	collections::HashMap,
@@ -28,6 +37,9 @@ use sc_transaction_pool_api::{
 	TransactionStatusStreamFor, TxHash, TxInvalidityReportMap,
 };
 use sp_runtime::traits::Block as BlockT;
+
+/// How many times `--pool-limit` the pool's own queues hold (see above).
+pub const POOL_ROOM: usize = 10;
 
 /// The pool `inner` with at most `limit` transactions admitted at a time.
 pub struct AdmissionPool<P> {
