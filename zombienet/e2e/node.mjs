@@ -301,10 +301,24 @@ export async function walletTokens(at, cls, who) {
   return account.isSome ? account.unwrap().balance.toBigInt() : 0n;
 }
 
+/**
+ * `who`'s funds of `asset` (`'Native'` or `{ Class: id }`) in its trading
+ * account, at `at`: `{ free, locked, orders }` as bigints, null without an entry.
+ */
+export async function ledgerFunds(at, who, asset) {
+  const holdings = await at.query.orderbook.ledger(who);
+  if (holdings.isNone) return null;
+  const { native, classes } = holdings.unwrap();
+  const funds = asset === 'Native' ? native : classes.find(([cls]) => cls.toNumber() === Number(asset.Class))?.[1];
+  if (!funds) return null;
+  const [free, locked, orders] = [funds.free.toBigInt(), funds.locked.toBigInt(), funds.orders.toBigInt()];
+  return free || locked || orders ? { free, locked, orders } : null;
+}
+
 /** `who`'s funds of `asset` in its trading account (free and locked), 0 without an entry. */
 export async function traded(at, who, asset) {
-  const funds = await at.query.orderbook.ledger(who, asset);
-  return funds.isSome ? funds.unwrap().free.toBigInt() + funds.unwrap().locked.toBigInt() : 0n;
+  const funds = await ledgerFunds(at, who, asset);
+  return funds ? funds.free + funds.locked : 0n;
 }
 
 /**

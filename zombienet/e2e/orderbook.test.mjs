@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { Keyring } from '@polkadot/keyring';
 import { cryptoWaitReady } from '@polkadot/util-crypto';
 import {
-  backProvider, openDevNode, ownedTokens, signAttestation, submit, traded, waitFinalized, walletTokens,
+  backProvider, ledgerFunds, openDevNode, ownedTokens, signAttestation, submit, traded, waitFinalized, walletTokens,
 } from './node.mjs';
 
 const H100 = 0;
@@ -147,8 +147,9 @@ describe('pallet-orderbook on utc-node --dev', () => {
     const at = await api.at(r.blockHash);
     assert.equal(await walletTokens(at, H100, buyer.address), 400n);
     assert.equal(await wallet(at, buyer.address), walletBefore + nat.free.toBigInt() - fee1 - txFee(r));
-    assert.equal((await at.query.orderbook.ledger(buyer.address, 'Native')).isNone, true);
-    assert.equal((await at.query.orderbook.ledger(buyer.address, BASE)).isNone, true);
+    assert.equal(await ledgerFunds(at, buyer.address, 'Native'), null);
+    assert.equal(await ledgerFunds(at, buyer.address, BASE), null);
+    assert.equal((await at.query.orderbook.ledger(buyer.address)).isNone, true);
   });
 
   test('the trades\' fees are paid to the treasury', async () => {

@@ -13,7 +13,7 @@ import { parseArgs } from 'node:util';
 import { ApiPromise, WsProvider } from '@polkadot/api';
 import { Keyring } from '@polkadot/keyring';
 import { cryptoWaitReady } from '@polkadot/util-crypto';
-import { serveProvider, submitOk } from '../e2e/node.mjs';
+import { ledgerFunds, serveProvider, submitOk } from '../e2e/node.mjs';
 import { waitFor } from '../network/net.mjs';
 import { drain, latency, offer, presign } from './offer.mjs';
 
@@ -93,8 +93,8 @@ await sendAll('tokens deposited', senders.map((s) => [s, api.tx.orderbook.deposi
 // The fan-outs wait for blocks, not outcomes: every trading account is checked.
 const funded = async (pair) => {
   const [native, tokens] = await Promise.all([
-    api.query.orderbook.ledger(pair.address, 'Native'), api.query.orderbook.ledger(pair.address, { Class: H100 })]);
-  return native.unwrapOrDefault().free.toBigInt() === 1_000n * UNIT && tokens.unwrapOrDefault().free.toBigInt() === PER_SENDER;
+    ledgerFunds(api, pair.address, 'Native'), ledgerFunds(api, pair.address, { Class: H100 })]);
+  return native?.free === 1_000n * UNIT && tokens?.free === PER_SENDER;
 };
 const unfunded = (await Promise.all(senders.map(async (pair) => ((await funded(pair)) ? null : pair.address))))
   .filter(Boolean);

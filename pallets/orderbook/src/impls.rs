@@ -48,50 +48,62 @@ enum Stale {
 }
 
 /// The trading account of an order's caller, kept in memory through the call
-/// and stored once at its end; other traders' entries are read and written as
+/// and stored once at its end; other traders' accounts are read and written as
 /// their orders are met.
 struct Trader<T: Config> {
 	who: T::AccountId,
 	base: Asset,
 	native: Funds,
 	tokens: Funds,
-	/// As loaded: only what changed is stored.
-	loaded: (Funds, Funds),
+	/// As loaded: only a change is stored.
+	holdings: HoldingsOf<T>,
 }
 
 impl<T: Config> Trader<T> {
-	fn load(who: T::AccountId, base: Asset) -> Self {
-		let native = Pallet::<T>::funds(&who, Asset::Native);
-		let tokens = Pallet::<T>::funds(&who, base);
-		Self { who, base, native, tokens, loaded: (native, tokens) }
+	/// Loads `who`'s account for a market of `base`; refused when it could not
+	/// hold `base` (`TooManyAssets`), so that whatever it trades can be stored.
+	fn load(who: T::AccountId, base: Asset) -> Result<Self, DispatchError> {
+		let holdings = Pallet::<T>::holdings(&who);
+		ensure!(holdings.can_hold(base), Error::<T>::TooManyAssets);
+		let (native, tokens) = (holdings.native, holdings.get(base));
+		Ok(Self { who, base, native, tokens, holdings })
 	}
 
 	/// Runs `f` on `owner`'s native and base funds: the caller's in memory, anyone
-	/// else's from storage, written back if changed.
-	fn with<R>(&mut self, owner: &T::AccountId, f: impl FnOnce(&mut Funds, &mut Funds) -> R) -> R {
+	/// else's from storage, written back if changed. `None` if `f` fails, or if
+	/// the owner's account cannot hold the base (never for an owner of a resting
+	/// order in its market: its entry stays while the order rests).
+	fn with(
+		&mut self,
+		owner: &T::AccountId,
+		f: impl FnOnce(&mut Funds, &mut Funds) -> Option<()>,
+	) -> Option<()> {
 		if *owner == self.who {
 			return f(&mut self.native, &mut self.tokens);
 		}
-		let (mut native, mut tokens) =
-			(Pallet::<T>::funds(owner, Asset::Native), Pallet::<T>::funds(owner, self.base));
-		let (before_native, before_tokens) = (native, tokens);
-		let result = f(&mut native, &mut tokens);
-		if native != before_native {
-			Pallet::<T>::put_funds(owner, Asset::Native, native);
+		let mut holdings = Pallet::<T>::holdings(owner);
+		let before = (holdings.native, holdings.get(self.base));
+		let (mut native, mut tokens) = before;
+		f(&mut native, &mut tokens)?;
+		if (native, tokens) != before {
+			holdings.native = native;
+			holdings.set(self.base, tokens)?;
+			Pallet::<T>::put_holdings(owner, &holdings);
 		}
-		if tokens != before_tokens {
-			Pallet::<T>::put_funds(owner, self.base, tokens);
-		}
-		result
+		Some(())
 	}
 
-	fn store(self) {
-		if self.native != self.loaded.0 {
-			Pallet::<T>::put_funds(&self.who, Asset::Native, self.native);
+	fn store(mut self) {
+		if (self.native, self.tokens) == (self.holdings.native, self.holdings.get(self.base)) {
+			return;
 		}
-		if self.tokens != self.loaded.1 {
-			Pallet::<T>::put_funds(&self.who, self.base, self.tokens);
+		self.holdings.native = self.native;
+		// `load` made sure the base fits.
+		if self.holdings.set(self.base, self.tokens).is_none() {
+			defensive!("a trading account lost room for its market's base");
+			return;
 		}
+		Pallet::<T>::put_holdings(&self.who, &self.holdings);
 	}
 }
 
@@ -132,6 +144,8 @@ impl<T: Config> Pallet<T> {
 				maker_fee,
 				taker_fee,
 				status: MarketStatus::Active,
+				best_bid: None,
+				best_ask: None,
 			},
 		);
 		Self::deposit_event(Event::MarketCreated {
@@ -159,16 +173,35 @@ impl<T: Config> Pallet<T> {
 
 	/// The best price of one side of a market.
 	pub fn best_price(market: MarketId, side: Side) -> Option<Price> {
-		let prices = Prices::<T>::get(market, side);
+		Markets::<T>::get(market).and_then(|info| info.best(side))
+	}
+
+	/// The best of one side's `prices` (ascending).
+	fn best_of(side: Side, prices: &[Price]) -> Option<Price> {
 		match side {
 			Side::Bid => prices.last().copied(),
 			Side::Ask => prices.first().copied(),
 		}
 	}
 
-	/// Whether an order of `side` at `price` would trade with the book now.
-	fn crosses_book(market: MarketId, side: Side, price: Price) -> bool {
-		Self::best_price(market, side.opposite()).is_some_and(|best| side.crosses(price, best))
+	/// Changes the prices of one side of a market with `f`, and the market's copy
+	/// of its best price when that changed.
+	fn mutate_prices<R>(
+		market: MarketId,
+		side: Side,
+		f: impl FnOnce(&mut BoundedVec<Price, T::MaxPriceLevels>) -> R,
+	) -> R {
+		let (result, best) = Prices::<T>::mutate(market, side, |prices| {
+			let result = f(prices);
+			(result, Self::best_of(side, prices))
+		});
+		if let Some(mut info) = Markets::<T>::get(market) {
+			if info.best(side) != best {
+				*info.best_mut(side) = best;
+				Markets::<T>::insert(market, info);
+			}
+		}
+		result
 	}
 
 	/// The prices of one side of a market, from the best outwards.
@@ -212,7 +245,10 @@ impl<T: Config> Pallet<T> {
 		ensure!(rests || max_fills > 0, Error::<T>::ZeroMaxFills);
 		let opposite = side.opposite();
 		if time_in_force == TimeInForce::PostOnly {
-			ensure!(!Self::crosses_book(market_id, side, price), Error::<T>::PostOnlyWouldCross);
+			ensure!(
+				!market.best(opposite).is_some_and(|best| side.crosses(price, best)),
+				Error::<T>::PostOnlyWouldCross
+			);
 		}
 		if time_in_force == TimeInForce::Fok {
 			let available = Self::fillable(&who, market_id, side, price, amount, max_fills, now);
@@ -223,7 +259,7 @@ impl<T: Config> Pallet<T> {
 		// part trades now and whatever part rests; a shortfall comes from the wallet.
 		let deposit = if rests { T::OrderDeposit::get() } else { 0 };
 		let base = Asset::Class(market.base);
-		let mut trader = Trader::<T>::load(who.clone(), base);
+		let mut trader = Trader::<T>::load(who.clone(), base)?;
 		let mut draws = 0u32;
 		let mut draw = |asset, funds: &mut Funds, needed| {
 			draws.saturating_accrue(Self::top_up(&who, asset, funds, needed)? as u32);
@@ -264,10 +300,15 @@ impl<T: Config> Pallet<T> {
 		let mut fees: u128 = 0;
 		// Fills made, and stale makers (expired, or the caller's own) taken off.
 		let (mut fills, mut stale) = (0u32, 0u32);
-		// The other side's prices are read once; the levels that empty leave the
-		// index together at the end.
+		// The other side's prices are read once, and only if its best crosses; the
+		// levels that empty leave the index together at the end.
 		let mut emptied = 0usize;
-		let opposite_prices = Self::prices_from_best(market_id, opposite);
+		let opposite_prices = if market.best(opposite).is_some_and(|best| side.crosses(price, best))
+		{
+			Self::prices_from_best(market_id, opposite)
+		} else {
+			Vec::new()
+		};
 		for &best in &opposite_prices {
 			if remaining.is_zero() || fills >= max_fills || !side.crosses(price, best) {
 				break;
@@ -329,7 +370,7 @@ impl<T: Config> Pallet<T> {
 			}
 		}
 		if emptied > 0 {
-			Prices::<T>::mutate(market_id, opposite, |prices| match opposite {
+			Self::mutate_prices(market_id, opposite, |prices| match opposite {
 				Side::Ask => {
 					prices.drain(..emptied.min(prices.len()));
 				}
@@ -511,6 +552,7 @@ impl<T: Config> Pallet<T> {
 			trader.native.lock(T::OrderDeposit::get()).ok_or(Error::<T>::InsufficientBalance)?;
 		}
 		trader.native.orders.saturating_inc();
+		trader.tokens.orders.saturating_inc();
 		if let Some(at) = expires_at {
 			ExpiryQueue::<T>::try_mutate(at, |queue| {
 				queue.try_push((order_id, who.clone(), *place))
@@ -537,7 +579,7 @@ impl<T: Config> Pallet<T> {
 					ensure!(place.side.better(place.price, worst), Error::<T>::TooManyPriceLevels);
 					evicted = Self::evict_level(trader, &Place { price: worst, ..*place })?;
 				}
-				Prices::<T>::try_mutate(place.market, place.side, |prices| {
+				Self::mutate_prices(place.market, place.side, |prices| {
 					let at = prices.binary_search(&place.price).unwrap_or_else(|at| at);
 					prices.try_insert(at, place.price)
 				})
@@ -596,7 +638,7 @@ impl<T: Config> Pallet<T> {
 
 	/// Removes `place`'s price from its side's index.
 	fn unindex(place: &Place) {
-		Prices::<T>::mutate(place.market, place.side, |prices| {
+		Self::mutate_prices(place.market, place.side, |prices| {
 			if let Ok(at) = prices.binary_search(&place.price) {
 				prices.remove(at);
 			}
@@ -627,6 +669,7 @@ impl<T: Config> Pallet<T> {
 				funds.unlock(order.locked)?;
 				native.unlock(deposit)?;
 				native.orders = native.orders.checked_sub(1)?;
+				tokens.orders = tokens.orders.checked_sub(1)?;
 				Some(())
 			})
 			.ok_or_else(|| {
@@ -656,7 +699,7 @@ impl<T: Config> Pallet<T> {
 	pub(crate) fn do_cancel_order(who: &T::AccountId, order_id: OrderId) -> DispatchResult {
 		let place = OpenOrders::<T>::get(who, order_id).ok_or(Error::<T>::UnknownOrder)?;
 		let market = Markets::<T>::get(place.market).ok_or(Error::<T>::UnknownMarket)?;
-		let mut trader = Trader::<T>::load(who.clone(), Asset::Class(market.base));
+		let mut trader = Trader::<T>::load(who.clone(), Asset::Class(market.base))?;
 		let order = Self::take_order(&mut trader, order_id, &place)?;
 		trader.store();
 		Self::deposit_event(Event::OrderCancelled {
@@ -712,7 +755,7 @@ impl<T: Config> Pallet<T> {
 		let market = Markets::<T>::get(market_id).ok_or(Error::<T>::UnknownMarket)?;
 		let orders: Vec<(OrderId, Place)> = OpenOrders::<T>::iter_prefix(who).collect();
 		let read = orders.len() as u32;
-		let mut trader = Trader::<T>::load(who.clone(), Asset::Class(market.base));
+		let mut trader = Trader::<T>::load(who.clone(), Asset::Class(market.base))?;
 		let mut cancelled = 0u32;
 		for (order_id, place) in orders {
 			if place.market != market_id {
@@ -750,7 +793,7 @@ impl<T: Config> Pallet<T> {
 				removed.saturating_inc();
 				let Some(market) = Markets::<T>::get(place.market) else { continue };
 				let result = with_storage_layer(|| {
-					let mut trader = Trader::<T>::load(owner.clone(), Asset::Class(market.base));
+					let mut trader = Trader::<T>::load(owner.clone(), Asset::Class(market.base))?;
 					let order = Self::take_order(&mut trader, id, &place)?;
 					trader.store();
 					Ok::<_, DispatchError>(order.remaining)
@@ -828,13 +871,16 @@ impl<T: Config> Pallet<T> {
 	/// - an order with an expiry is queued at it, at or after the sweep's cursor,
 	///   and every queued entry is such an order;
 	/// - the ledger's locked funds are exactly what resting orders lock, their
-	///   deposits included, and its order counts theirs;
+	///   deposits included, and its order counts theirs (all of an account's in
+	///   its native entry, those of a class's markets in the class's entry); an
+	///   account stores no empty class entry and no class twice;
 	/// - custody holds the ledger: the native custody account its existential
 	///   deposit, every trader's native funds and the accrued fees, each class's
 	///   custody account every trader's tokens of it (at least: anyone may send
 	///   funds to them, which then are nobody's);
 	/// - every level's total is its orders'; the price index lists exactly the
-	///   levels, ascending; the book is not crossed: best bid < best ask.
+	///   levels, ascending, and the market keeps its best of each side; the book
+	///   is not crossed: best bid < best ask.
 	#[cfg(any(feature = "try-runtime", test))]
 	pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
 		use alloc::collections::btree_map::BTreeMap;
@@ -842,7 +888,7 @@ impl<T: Config> Pallet<T> {
 
 		// What resting orders lock, per (owner, asset), and how many each has.
 		let mut locks: BTreeMap<(T::AccountId, Asset), u128> = BTreeMap::new();
-		let mut counts: BTreeMap<T::AccountId, u32> = BTreeMap::new();
+		let mut counts: BTreeMap<(T::AccountId, Asset), u32> = BTreeMap::new();
 		let mut lock = |who: &T::AccountId, asset: Asset, amount: u128| {
 			let sum = locks.entry((who.clone(), asset)).or_default();
 			*sum = sum.saturating_add(amount);
@@ -852,6 +898,10 @@ impl<T: Config> Pallet<T> {
 			for side in [Side::Bid, Side::Ask] {
 				let prices = Prices::<T>::get(market_id, side);
 				ensure!(prices.windows(2).all(|w| w[0] < w[1]), "price index not ascending");
+				ensure!(
+					market.best(side) == Self::best_of(side, &prices),
+					"the market's best price is not its index's"
+				);
 				for price in prices.iter().copied() {
 					let place = Place { market: market_id, side, price };
 					let level = Levels::<T>::get((market_id, side, price))
@@ -897,8 +947,10 @@ impl<T: Config> Pallet<T> {
 								"an expiring order is behind the sweep"
 							);
 						}
-						let count = counts.entry(order.owner.clone()).or_default();
-						*count = count.saturating_add(1);
+						for asset in [Asset::Native, Asset::Class(market.base)] {
+							let count = counts.entry((order.owner.clone(), asset)).or_default();
+							*count = count.saturating_add(1);
+						}
 					}
 				}
 			}
@@ -924,34 +976,48 @@ impl<T: Config> Pallet<T> {
 		}
 		let open: usize = OpenOrders::<T>::iter_keys().count();
 		ensure!(
-			open == counts.values().map(|c| *c as usize).sum::<usize>(),
+			open == counts
+				.iter()
+				.filter(|((_, asset), _)| *asset == Asset::Native)
+				.map(|(_, c)| *c as usize)
+				.sum::<usize>(),
 			"open orders listed that do not rest"
 		);
 
 		let mut native: u128 = 0;
 		let mut tokens: BTreeMap<ClassId, u128> = BTreeMap::new();
-		for (who, asset, funds) in Ledger::<T>::iter() {
-			ensure!(!funds.is_empty(), "an empty ledger entry is stored");
+		for (who, holdings) in Ledger::<T>::iter() {
+			ensure!(!holdings.is_empty(), "an empty trading account is stored");
 			ensure!(
-				funds.locked == locks.remove(&(who.clone(), asset)).unwrap_or_default(),
-				"ledger locks differ from what resting orders lock"
+				holdings.classes.iter().all(|(_, funds)| !funds.is_empty()),
+				"an empty class entry is stored"
 			);
-			match asset {
-				Asset::Native => {
-					ensure!(
-						funds.orders == counts.get(&who).copied().unwrap_or_default(),
-						"ledger order count differs from the resting orders"
-					);
-					native = native.saturating_add(funds.total());
-				}
-				Asset::Class(class) => {
-					ensure!(funds.orders == 0, "a token entry counts orders");
-					let sum = tokens.entry(class).or_default();
-					*sum = sum.saturating_add(funds.total());
+			let classes: Vec<ClassId> = holdings.classes.iter().map(|(c, _)| *c).collect();
+			ensure!(
+				classes.iter().enumerate().all(|(i, c)| !classes[..i].contains(c)),
+				"a class has two entries"
+			);
+			for (asset, funds) in holdings.entries() {
+				let key = (who.clone(), asset);
+				ensure!(
+					funds.locked == locks.remove(&key).unwrap_or_default(),
+					"ledger locks differ from what resting orders lock"
+				);
+				ensure!(
+					funds.orders == counts.remove(&key).unwrap_or_default(),
+					"ledger order count differs from the resting orders"
+				);
+				match asset {
+					Asset::Native => native = native.saturating_add(funds.total()),
+					Asset::Class(class) => {
+						let sum = tokens.entry(class).or_default();
+						*sum = sum.saturating_add(funds.total());
+					}
 				}
 			}
 		}
 		ensure!(locks.values().all(|l| l.is_zero()), "resting orders lock funds of no entry");
+		ensure!(counts.is_empty(), "resting orders of an account with no entry");
 		let fees = Fees::<T>::iter_values().fold(0u128, |sum, f| sum.saturating_add(f));
 		let owed = native.saturating_add(fees).saturating_add(T::Currency::minimum_balance());
 		ensure!(

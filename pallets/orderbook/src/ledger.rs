@@ -1,4 +1,4 @@
-//! The trading ledger: each trader's funds in the exchange's custody, per asset.
+//! The trading ledger: each trader's funds in the exchange's custody, all its assets in one entry.
 //! Deposits and withdrawals are the only transfers through the token pallets;
 //! orders lock from the ledger and fills move amounts between its entries.
 
@@ -60,23 +60,28 @@ impl<T: Config> Pallet<T> {
 		}
 	}
 
-	/// `who`'s funds of `asset` in its trading account.
-	pub fn funds(who: &T::AccountId, asset: Asset) -> Funds {
-		Ledger::<T>::get(who, asset).unwrap_or_default()
+	/// `who`'s trading account.
+	pub fn holdings(who: &T::AccountId) -> HoldingsOf<T> {
+		Ledger::<T>::get(who).unwrap_or_default()
 	}
 
-	/// Stores `who`'s funds of `asset`; an empty entry is removed.
-	pub(crate) fn put_funds(who: &T::AccountId, asset: Asset, funds: Funds) {
-		if funds.is_empty() {
-			Ledger::<T>::remove(who, asset);
+	/// Stores `who`'s trading account; an empty one is removed.
+	pub(crate) fn put_holdings(who: &T::AccountId, holdings: &HoldingsOf<T>) {
+		if holdings.is_empty() {
+			Ledger::<T>::remove(who);
 		} else {
-			Ledger::<T>::insert(who, asset, funds);
+			Ledger::<T>::insert(who, holdings);
 		}
+	}
+
+	/// `who`'s funds of `asset` in its trading account.
+	pub fn funds(who: &T::AccountId, asset: Asset) -> Funds {
+		Self::holdings(who).get(asset)
 	}
 
 	/// Every asset in `who`'s trading account.
 	pub fn trading_account(who: &T::AccountId) -> Vec<(Asset, Funds)> {
-		Ledger::<T>::iter_prefix(who).collect()
+		Self::holdings(who).entries().collect()
 	}
 
 	fn ensure_asset(asset: Asset) -> DispatchResult {
@@ -135,17 +140,20 @@ impl<T: Config> Pallet<T> {
 
 	pub(crate) fn do_deposit(who: &T::AccountId, asset: Asset, amount: u128) -> DispatchResult {
 		Self::ensure_asset(asset)?;
-		let mut funds = Self::funds(who, asset);
+		let mut holdings = Self::holdings(who);
+		let mut funds = holdings.get(asset);
 		funds.free = funds.free.checked_add(amount).ok_or(Error::<T>::Overflow)?;
+		holdings.set(asset, funds).ok_or(Error::<T>::TooManyAssets)?;
 		Self::pull(who, asset, amount)?;
-		Self::put_funds(who, asset, funds);
+		Self::put_holdings(who, &holdings);
 		Self::deposit_event(Event::Deposited { who: who.clone(), asset, amount });
 		Ok(())
 	}
 
 	pub(crate) fn do_withdraw(who: &T::AccountId, asset: Asset, amount: u128) -> DispatchResult {
 		Self::ensure_asset(asset)?;
-		let mut funds = Self::funds(who, asset);
+		let mut holdings = Self::holdings(who);
+		let mut funds = holdings.get(asset);
 		if funds.free < amount {
 			let locked = funds.total() >= amount;
 			return Err(
@@ -153,8 +161,10 @@ impl<T: Config> Pallet<T> {
 			);
 		}
 		funds.free -= amount;
+		// Less of an asset it holds never needs a new entry.
+		holdings.set(asset, funds).ok_or(Error::<T>::TooManyAssets)?;
 		Self::push(who, asset, amount)?;
-		Self::put_funds(who, asset, funds);
+		Self::put_holdings(who, &holdings);
 		Self::deposit_event(Event::Withdrawn { who: who.clone(), asset, amount });
 		Ok(())
 	}

@@ -36,6 +36,7 @@ pub mod pallet {
 	pub type RestingOf<T> = Resting<<T as frame_system::Config>::AccountId, BlockNumberFor<T>>;
 	/// The orders resting at one price of one side, oldest first.
 	pub type PriceLevelOf<T> = BoundedVec<RestingOf<T>, <T as Config>::MaxOrdersPerLevel>;
+	pub type HoldingsOf<T> = Holdings<<T as Config>::MaxTradingAssets>;
 
 	/// The layout of this pallet's storage; UTC chain's genesis is version 0.
 	const STORAGE_VERSION: StorageVersion = StorageVersion::new(0);
@@ -79,6 +80,10 @@ pub mod pallet {
 		/// Orders one account may have resting, across markets.
 		#[pallet::constant]
 		type MaxOpenOrders: Get<u32>;
+
+		/// Classes one trading account may hold at once (the native token aside).
+		#[pallet::constant]
+		type MaxTradingAssets: Get<u32>;
 
 		/// Distinct prices per side of a market. When a side is full, a better
 		/// price still rests: the worst level leaves the book.
@@ -129,11 +134,11 @@ pub mod pallet {
 	#[pallet::whitelist_storage]
 	pub type NextOrderId<T> = StorageValue<_, OrderId, ValueQuery>;
 
-	/// Each trader's funds in the exchange's custody, per asset: what orders
-	/// trade and fills move, without touching the token pallets.
+	/// Each trader's funds in the exchange's custody, all its assets in one
+	/// entry: what orders trade and fills move, without touching the token
+	/// pallets.
 	#[pallet::storage]
-	pub type Ledger<T: Config> =
-		StorageDoubleMap<_, Blake2_128Concat, T::AccountId, Twox64Concat, Asset, Funds>;
+	pub type Ledger<T: Config> = StorageMap<_, Blake2_128Concat, T::AccountId, HoldingsOf<T>>;
 
 	/// Fees accrued per market in custody, not yet paid to `OnFee`.
 	#[pallet::storage]
@@ -294,6 +299,9 @@ pub mod pallet {
 		ExpiryNotResting,
 		/// The account has `MaxOpenOrders` resting orders.
 		TooManyOpenOrders,
+		/// The trading account holds `MaxTradingAssets` classes already, none of
+		/// them this one.
+		TooManyAssets,
 		/// The side of the book has `MaxPriceLevels` prices already, every one of
 		/// them better than this one.
 		TooManyPriceLevels,

@@ -72,6 +72,7 @@ impl pallet_assets::Config for Test {
 pub const TREASURY: AccountId = 99;
 pub const ORDER_DEPOSIT: Balance = 10;
 pub const MAX_OPEN_ORDERS: u32 = 8;
+pub const MAX_TRADING_ASSETS: u32 = 2;
 pub const MAX_PRICE_LEVELS: u32 = 6;
 pub const MAX_ORDERS_PER_LEVEL: u32 = 4;
 /// Below the smallest order of market 0 (one tick × one lot = 50): only market
@@ -97,6 +98,7 @@ impl pallet_orderbook::Config for Test {
 	type OnFee = frame_support::traits::tokens::imbalance::ResolveTo<Treasury, Balances>;
 	type OrderDeposit = ConstU128<ORDER_DEPOSIT>;
 	type MaxOpenOrders = ConstU32<MAX_OPEN_ORDERS>;
+	type MaxTradingAssets = ConstU32<MAX_TRADING_ASSETS>;
 	type MaxPriceLevels = ConstU32<MAX_PRICE_LEVELS>;
 	type MaxOrdersPerLevel = ConstU32<MAX_ORDERS_PER_LEVEL>;
 	type MinOrderValue = ConstU128<MIN_ORDER_VALUE>;

@@ -809,16 +809,12 @@ mod ledger {
 	/// Custody holds exactly the ledger, the fees and (native) its existential
 	/// deposit: nothing is created or lost between wallets and trading accounts.
 	pub fn assert_custody_exact() {
-		let native: u128 = Ledger::<Test>::iter()
-			.filter(|(_, asset, _)| *asset == Asset::Native)
-			.map(|(_, _, funds)| funds.total())
-			.sum();
+		let native: u128 =
+			Ledger::<Test>::iter_values().map(|holdings| holdings.native.total()).sum();
 		let fees: u128 = Fees::<Test>::iter_values().sum();
 		assert_eq!(Balances::free_balance(Orderbook::custody_account()), 1 + native + fees);
-		let tokens: u128 = Ledger::<Test>::iter()
-			.filter(|(_, asset, _)| *asset == BASE)
-			.map(|(_, _, funds)| funds.total())
-			.sum();
+		let tokens: u128 =
+			Ledger::<Test>::iter_values().map(|holdings| holdings.get(BASE).total()).sum();
 		assert_eq!(Assets::balance(CLASS, Orderbook::token_custody(CLASS)), tokens);
 	}
 
@@ -840,7 +836,10 @@ mod ledger {
 			assert_eq!(Balances::free_balance(ALICE), NATIVE - 600);
 			assert_eq!(Assets::balance(CLASS, ALICE), TOKENS);
 			assert_eq!(Orderbook::funds(&ALICE, Asset::Native).free, 600);
-			assert!(Ledger::<Test>::get(ALICE, BASE).is_none(), "an empty entry is removed");
+			assert!(
+				Ledger::<Test>::get(ALICE).is_some_and(|h| h.classes.is_empty()),
+				"an empty entry is removed"
+			);
 			assert!(book_events().contains(&Event::Withdrawn {
 				who: ALICE,
 				asset: Asset::Native,
@@ -876,6 +875,59 @@ mod ledger {
 		});
 	}
 
+	/// Two classes besides the market's, some of each in ALICE's and BOB's wallets.
+	fn other_classes() -> [u32; 2] {
+		use frame_support::traits::fungibles::Mutate as _;
+		let classes = [CLASS + 1, CLASS + 2];
+		for class in classes {
+			assert_ok!(Assets::force_create(RuntimeOrigin::root(), class, TREASURY, false, 1));
+			for who in [ALICE, BOB] {
+				assert_ok!(Assets::mint_into(class, &who, 1_000));
+			}
+		}
+		classes
+	}
+
+	/// A trading account holds `MaxTradingAssets` classes at most: a deposit of
+	/// another, or an order in another's market, is refused and changes nothing.
+	#[test]
+	fn a_full_trading_account_takes_no_new_class() {
+		build_and_execute(|| {
+			let [one, two] = other_classes();
+			assert_ok!(deposit(ALICE, Asset::Class(one), 100));
+			assert_ok!(deposit(ALICE, Asset::Class(two), 100));
+			assert_eq!(MAX_TRADING_ASSETS, 2);
+			assert_noop!(deposit(ALICE, BASE, 10), Error::<Test>::TooManyAssets);
+			assert_noop!(
+				place(ALICE, Side::Bid, 1_000, 10, TimeInForce::Gtc),
+				Error::<Test>::TooManyAssets
+			);
+			// Emptying one entry makes room.
+			assert_ok!(withdraw(ALICE, Asset::Class(two), 100));
+			assert_ok!(deposit(ALICE, BASE, 10));
+			assert_eq!(Orderbook::trading_account(&ALICE).len(), 2);
+			assert_custody_exact();
+		});
+	}
+
+	/// A resting bid keeps its class's entry, empty as it is, so the tokens it
+	/// buys always have somewhere to go: a deposit of a new class cannot take it.
+	#[test]
+	fn a_resting_bid_keeps_room_for_its_tokens() {
+		build_and_execute(|| {
+			let [one, two] = other_classes();
+			assert_ok!(deposit(ALICE, Asset::Class(one), 100));
+			assert_ok!(place(ALICE, Side::Bid, 1_000, 10, TimeInForce::Gtc));
+			assert_eq!(Orderbook::funds(&ALICE, BASE), Funds { free: 0, locked: 0, orders: 1 });
+			assert_noop!(deposit(ALICE, Asset::Class(two), 100), Error::<Test>::TooManyAssets);
+			assert_ok!(place(BOB, Side::Ask, 1_000, 10, TimeInForce::Ioc));
+			assert_eq!(Orderbook::funds(&ALICE, BASE), Funds { free: 10, locked: 0, orders: 0 });
+			assert_ok!(withdraw(ALICE, BASE, 10));
+			assert_ok!(deposit(ALICE, Asset::Class(two), 100));
+			assert_custody_exact();
+		});
+	}
+
 	/// A funded trader's orders touch only the ledger: no wallet moves.
 	#[test]
 	fn a_funded_trader_trades_without_touching_its_wallet() {
@@ -896,7 +948,7 @@ mod ledger {
 			assert_eq!(wallets(), before);
 			assert_eq!(deposits(), deposited);
 			assert_eq!(Orderbook::funds(&BOB, BASE).free, 1_030);
-			assert_eq!(Orderbook::funds(&ALICE, BASE), Funds { free: 950, locked: 20, orders: 0 });
+			assert_eq!(Orderbook::funds(&ALICE, BASE), Funds { free: 950, locked: 20, orders: 1 });
 			assert_custody_exact();
 		});
 	}

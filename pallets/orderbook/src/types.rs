@@ -1,6 +1,10 @@
 //! The data of pallet-orderbook: markets, orders, price levels.
 
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
+use frame_support::{
+	pallet_prelude::{BoundedVec, Get},
+	CloneNoBound, DefaultNoBound, EqNoBound, PartialEqNoBound, DebugNoBound,
+};
 use scale_info::TypeInfo;
 use sp_runtime::Permill;
 use utc_primitives::{ClassId, Units};
@@ -123,6 +127,28 @@ pub struct Market {
 	/// Fee of the arriving side of a trade, on the trade's native value.
 	pub taker_fee: Permill,
 	pub status: MarketStatus,
+	/// The best resting bid, kept with the market so that an order that does
+	/// not cross reads no price index.
+	pub best_bid: Option<Price>,
+	/// The best resting ask.
+	pub best_ask: Option<Price>,
+}
+
+impl Market {
+	/// The best resting price of `side`.
+	pub fn best(&self, side: Side) -> Option<Price> {
+		match side {
+			Side::Bid => self.best_bid,
+			Side::Ask => self.best_ask,
+		}
+	}
+
+	pub(crate) fn best_mut(&mut self, side: Side) -> &mut Option<Price> {
+		match side {
+			Side::Bid => &mut self.best_bid,
+			Side::Ask => &mut self.best_ask,
+		}
+	}
 }
 
 /// What the trading ledger keeps: the native token or a class's UTC token.
@@ -167,7 +193,9 @@ pub struct Funds {
 	/// What its resting orders lock: bids their value and maker fee, asks their
 	/// tokens, every order its deposit (native).
 	pub locked: u128,
-	/// Resting orders whose deposit this locks (native only).
+	/// Resting orders: of every market for the native entry (each locks its
+	/// deposit there), of the class's markets for a class (a bid's class entry
+	/// stays while it rests, so that the bid can always receive its tokens).
 	pub orders: u32,
 }
 
@@ -313,5 +341,79 @@ impl Quote {
 		self.filled = self.filled.saturating_add(amount);
 		self.value = self.value.saturating_add(price.saturating_mul(amount));
 		self.worst_price = price;
+	}
+}
+
+/// A trading account: its native funds and those of up to `S` classes, one
+/// storage entry, so that an order or a fill touches one item per trader.
+#[derive(
+	CloneNoBound,
+	PartialEqNoBound,
+	EqNoBound,
+	DefaultNoBound,
+	DebugNoBound,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	TypeInfo,
+	MaxEncodedLen,
+)]
+#[scale_info(skip_type_params(S))]
+pub struct Holdings<S: Get<u32>> {
+	pub native: Funds,
+	/// Non-empty class entries, in the order they were opened.
+	pub classes: BoundedVec<(ClassId, Funds), S>,
+}
+
+impl<S: Get<u32>> Holdings<S> {
+	/// The funds of `asset`.
+	pub fn get(&self, asset: Asset) -> Funds {
+		match asset {
+			Asset::Native => self.native,
+			Asset::Class(class) => {
+				self.classes.iter().find(|(c, _)| *c == class).map(|(_, f)| *f).unwrap_or_default()
+			}
+		}
+	}
+
+	/// Whether `asset` has an entry or room for one.
+	pub fn can_hold(&self, asset: Asset) -> bool {
+		match asset {
+			Asset::Native => true,
+			Asset::Class(class) => {
+				!self.classes.is_full() || self.classes.iter().any(|(c, _)| *c == class)
+			}
+		}
+	}
+
+	/// Sets the funds of `asset`, dropping an empty class entry; `None` when a
+	/// new class entry finds the account full.
+	pub fn set(&mut self, asset: Asset, funds: Funds) -> Option<()> {
+		let class = match asset {
+			Asset::Native => {
+				self.native = funds;
+				return Some(());
+			}
+			Asset::Class(class) => class,
+		};
+		match self.classes.iter().position(|(c, _)| *c == class) {
+			Some(at) if funds.is_empty() => {
+				self.classes.remove(at);
+			}
+			Some(at) => self.classes[at].1 = funds,
+			None if funds.is_empty() => {}
+			None => self.classes.try_push((class, funds)).ok()?,
+		}
+		Some(())
+	}
+
+	pub fn is_empty(&self) -> bool {
+		self.native.is_empty() && self.classes.is_empty()
+	}
+
+	/// Every non-empty entry, native first.
+	pub fn entries(&self) -> impl Iterator<Item = (Asset, Funds)> + '_ {
+		let native = (!self.native.is_empty()).then_some((Asset::Native, self.native));
+		native.into_iter().chain(self.classes.iter().map(|(c, f)| (Asset::Class(*c), *f)))
 	}
 }

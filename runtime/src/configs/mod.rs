@@ -418,6 +418,7 @@ impl pallet_orderbook::Config for Runtime {
 	type OnFee = ToTreasury;
 	type OrderDeposit = ConstU128<{ 100 * MILLI_UNIT }>;
 	type MaxOpenOrders = ConstU32<64>;
+	type MaxTradingAssets = ConstU32<16>;
 	type MaxPriceLevels = ConstU32<256>;
 	type MaxOrdersPerLevel = ConstU32<32>;
 	type MinOrderValue = ConstU128<{ 10 * MILLI_UNIT }>;
