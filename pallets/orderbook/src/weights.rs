@@ -3,7 +3,7 @@
 //! `utc-node benchmark pallet` command); do not edit by hand.
 //!
 //! CLI VERSION 64.0.0, DATE: 2026-12-07, STEPS: `50`, REPEAT: `20`
-//! BENCHMARKED SOURCES: `465f564884260611` (scripts/weights-hash.sh orderbook)
+//! BENCHMARKED SOURCES: `6a654ad44c8344af` (scripts/weights-hash.sh orderbook)
 //! HOSTNAME: `vm`, CPU: `Intel(R) Xeon(R) Processor`
 //! WASM-EXECUTION: `Compiled`, CHAIN: `Some("dev")`, DB CACHE: 1024
 
@@ -63,85 +63,83 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Orderbook::Markets` (r:0 w:1)
-	/// Proof: `Orderbook::Markets` (`max_values`: None, `max_size`: Some(73), added: 2548, mode: `MaxEncodedLen`)
+	/// Proof: `Orderbook::Markets` (`max_values`: None, `max_size`: Some(107), added: 2582, mode: `MaxEncodedLen`)
 	fn create_market() -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `242`
 		//  Estimated: `3675`
-		// Minimum execution time: 20_643_000 picoseconds.
-		Weight::from_parts(23_785_000, 3675)
+		// Minimum execution time: 21_278_000 picoseconds.
+		Weight::from_parts(23_739_000, 3675)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
 	/// Storage: `Orderbook::Markets` (r:1 w:1)
-	/// Proof: `Orderbook::Markets` (`max_values`: None, `max_size`: Some(73), added: 2548, mode: `MaxEncodedLen`)
+	/// Proof: `Orderbook::Markets` (`max_values`: None, `max_size`: Some(107), added: 2582, mode: `MaxEncodedLen`)
 	fn set_market_status() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `62`
-		//  Estimated: `3538`
-		// Minimum execution time: 8_986_000 picoseconds.
-		Weight::from_parts(10_386_000, 3538)
+		//  Measured:  `64`
+		//  Estimated: `3572`
+		// Minimum execution time: 9_330_000 picoseconds.
+		Weight::from_parts(10_557_000, 3572)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
-	/// Storage: `Orderbook::Markets` (r:1 w:0)
-	/// Proof: `Orderbook::Markets` (`max_values`: None, `max_size`: Some(73), added: 2548, mode: `MaxEncodedLen`)
-	/// Storage: `Orderbook::Ledger` (r:2 w:2)
-	/// Proof: `Orderbook::Ledger` (`max_values`: None, `max_size`: Some(97), added: 2572, mode: `MaxEncodedLen`)
-	/// Storage: `Orderbook::Prices` (r:2 w:1)
-	/// Proof: `Orderbook::Prices` (`max_values`: None, `max_size`: Some(4119), added: 6594, mode: `MaxEncodedLen`)
+	/// Storage: `Orderbook::Markets` (r:1 w:1)
+	/// Proof: `Orderbook::Markets` (`max_values`: None, `max_size`: Some(107), added: 2582, mode: `MaxEncodedLen`)
+	/// Storage: `Orderbook::Ledger` (r:1 w:1)
+	/// Proof: `Orderbook::Ledger` (`max_values`: None, `max_size`: Some(725), added: 3200, mode: `MaxEncodedLen`)
 	/// Storage: `Orderbook::ExpiryQueue` (r:1 w:1)
 	/// Proof: `Orderbook::ExpiryQueue` (`max_values`: None, `max_size`: Some(3918), added: 6393, mode: `MaxEncodedLen`)
 	/// Storage: `Orderbook::Levels` (r:1 w:1)
 	/// Proof: `Orderbook::Levels` (`max_values`: None, `max_size`: Some(2510), added: 4985, mode: `MaxEncodedLen`)
+	/// Storage: `Orderbook::Prices` (r:1 w:1)
+	/// Proof: `Orderbook::Prices` (`max_values`: None, `max_size`: Some(4119), added: 6594, mode: `MaxEncodedLen`)
 	/// Storage: `Orderbook::OpenOrders` (r:0 w:1)
 	/// Proof: `Orderbook::OpenOrders` (`max_values`: None, `max_size`: Some(85), added: 2560, mode: `MaxEncodedLen`)
 	/// The range of component `l` is `[0, 1]`.
 	/// The range of component `e` is `[0, 1]`.
 	fn place_order_rest(l: u32, e: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `8193 + e * (3846 ±0) + l * (1566 ±0)`
-		//  Estimated: `7584 + e * (3692 ±0) + l * (6594 ±0)`
-		// Minimum execution time: 85_236_000 picoseconds.
-		Weight::from_parts(84_892_677, 7584)
-			// Standard Error: 541_527
-			.saturating_add(Weight::from_parts(18_511_585, 0).saturating_mul(l.into()))
-			// Standard Error: 541_527
-			.saturating_add(Weight::from_parts(7_305_736, 0).saturating_mul(e.into()))
-			.saturating_add(T::DbWeight::get().reads(5_u64))
+		//  Measured:  `4653 + e * (3846 ±0) + l * (1634 ±0)`
+		//  Estimated: `5975 + e * (3692 ±0) + l * (3792 ±0)`
+		// Minimum execution time: 74_897_000 picoseconds.
+		Weight::from_parts(72_812_001, 5975)
+			// Standard Error: 454_000
+			.saturating_add(Weight::from_parts(9_936_139, 0).saturating_mul(l.into()))
+			// Standard Error: 454_000
+			.saturating_add(Weight::from_parts(8_053_009, 0).saturating_mul(e.into()))
+			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(l.into())))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(e.into())))
-			.saturating_add(T::DbWeight::get().writes(4_u64))
-			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(l.into())))
+			.saturating_add(T::DbWeight::get().writes(3_u64))
+			.saturating_add(T::DbWeight::get().writes((2_u64).saturating_mul(l.into())))
 			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(e.into())))
 			.saturating_add(Weight::from_parts(0, 3692).saturating_mul(e.into()))
-			.saturating_add(Weight::from_parts(0, 6594).saturating_mul(l.into()))
+			.saturating_add(Weight::from_parts(0, 3792).saturating_mul(l.into()))
 	}
 	/// Storage: `Orderbook::Markets` (r:1 w:0)
-	/// Proof: `Orderbook::Markets` (`max_values`: None, `max_size`: Some(73), added: 2548, mode: `MaxEncodedLen`)
-	/// Storage: `Orderbook::Ledger` (r:2 w:1)
-	/// Proof: `Orderbook::Ledger` (`max_values`: None, `max_size`: Some(97), added: 2572, mode: `MaxEncodedLen`)
+	/// Proof: `Orderbook::Markets` (`max_values`: None, `max_size`: Some(107), added: 2582, mode: `MaxEncodedLen`)
+	/// Storage: `Orderbook::Ledger` (r:1 w:1)
+	/// Proof: `Orderbook::Ledger` (`max_values`: None, `max_size`: Some(725), added: 3200, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:2 w:2)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
-	/// Storage: `Orderbook::Prices` (r:1 w:0)
-	/// Proof: `Orderbook::Prices` (`max_values`: None, `max_size`: Some(4119), added: 6594, mode: `MaxEncodedLen`)
 	fn place_order_draw() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `337`
-		//  Estimated: `7584`
-		// Minimum execution time: 61_946_000 picoseconds.
-		Weight::from_parts(70_263_000, 7584)
-			.saturating_add(T::DbWeight::get().reads(6_u64))
+		//  Measured:  `339`
+		//  Estimated: `6196`
+		// Minimum execution time: 56_457_000 picoseconds.
+		Weight::from_parts(61_032_000, 6196)
+			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
-	/// Storage: `Orderbook::Markets` (r:1 w:0)
-	/// Proof: `Orderbook::Markets` (`max_values`: None, `max_size`: Some(73), added: 2548, mode: `MaxEncodedLen`)
+	/// Storage: `Orderbook::Markets` (r:1 w:1)
+	/// Proof: `Orderbook::Markets` (`max_values`: None, `max_size`: Some(107), added: 2582, mode: `MaxEncodedLen`)
 	/// Storage: `Orderbook::Prices` (r:1 w:1)
 	/// Proof: `Orderbook::Prices` (`max_values`: None, `max_size`: Some(4119), added: 6594, mode: `MaxEncodedLen`)
 	/// Storage: `Orderbook::Levels` (r:32 w:32)
 	/// Proof: `Orderbook::Levels` (`max_values`: None, `max_size`: Some(2510), added: 4985, mode: `MaxEncodedLen`)
-	/// Storage: `Orderbook::Ledger` (r:66 w:66)
-	/// Proof: `Orderbook::Ledger` (`max_values`: None, `max_size`: Some(97), added: 2572, mode: `MaxEncodedLen`)
+	/// Storage: `Orderbook::Ledger` (r:33 w:33)
+	/// Proof: `Orderbook::Ledger` (`max_values`: None, `max_size`: Some(725), added: 3200, mode: `MaxEncodedLen`)
 	/// Storage: `Orderbook::Fees` (r:1 w:1)
 	/// Proof: `Orderbook::Fees` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
 	/// Storage: `Orderbook::OpenOrders` (r:0 w:32)
@@ -149,26 +147,26 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `f` is `[1, 32]`.
 	fn place_order_fill(f: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `319 + f * (244 ±0)`
-		//  Estimated: `7584 + f * (5144 ±0)`
-		// Minimum execution time: 80_081_000 picoseconds.
-		Weight::from_parts(51_503_686, 7584)
-			// Standard Error: 14_119
-			.saturating_add(Weight::from_parts(35_216_988, 0).saturating_mul(f.into()))
-			.saturating_add(T::DbWeight::get().reads(5_u64))
-			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(f.into())))
+		//  Measured:  `1520 + f * (208 ±0)`
+		//  Estimated: `7584 + f * (4985 ±0)`
+		// Minimum execution time: 66_003_000 picoseconds.
+		Weight::from_parts(44_920_885, 7584)
+			// Standard Error: 10_557
+			.saturating_add(Weight::from_parts(27_286_114, 0).saturating_mul(f.into()))
+			.saturating_add(T::DbWeight::get().reads(4_u64))
+			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(f.into())))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
-			.saturating_add(T::DbWeight::get().writes((4_u64).saturating_mul(f.into())))
-			.saturating_add(Weight::from_parts(0, 5144).saturating_mul(f.into()))
+			.saturating_add(T::DbWeight::get().writes((3_u64).saturating_mul(f.into())))
+			.saturating_add(Weight::from_parts(0, 4985).saturating_mul(f.into()))
 	}
-	/// Storage: `Orderbook::Markets` (r:1 w:0)
-	/// Proof: `Orderbook::Markets` (`max_values`: None, `max_size`: Some(73), added: 2548, mode: `MaxEncodedLen`)
+	/// Storage: `Orderbook::Markets` (r:1 w:1)
+	/// Proof: `Orderbook::Markets` (`max_values`: None, `max_size`: Some(107), added: 2582, mode: `MaxEncodedLen`)
 	/// Storage: `Orderbook::Prices` (r:1 w:1)
 	/// Proof: `Orderbook::Prices` (`max_values`: None, `max_size`: Some(4119), added: 6594, mode: `MaxEncodedLen`)
 	/// Storage: `Orderbook::Levels` (r:32 w:32)
 	/// Proof: `Orderbook::Levels` (`max_values`: None, `max_size`: Some(2510), added: 4985, mode: `MaxEncodedLen`)
-	/// Storage: `Orderbook::Ledger` (r:66 w:66)
-	/// Proof: `Orderbook::Ledger` (`max_values`: None, `max_size`: Some(97), added: 2572, mode: `MaxEncodedLen`)
+	/// Storage: `Orderbook::Ledger` (r:33 w:33)
+	/// Proof: `Orderbook::Ledger` (`max_values`: None, `max_size`: Some(725), added: 3200, mode: `MaxEncodedLen`)
 	/// Storage: `Orderbook::Fees` (r:1 w:1)
 	/// Proof: `Orderbook::Fees` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
 	/// Storage: `Orderbook::OpenOrders` (r:0 w:32)
@@ -176,68 +174,68 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `f` is `[1, 32]`.
 	fn place_order_fill_bids(f: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `283 + f * (262 ±0)`
-		//  Estimated: `7584 + f * (5144 ±0)`
-		// Minimum execution time: 80_029_000 picoseconds.
-		Weight::from_parts(50_073_766, 7584)
-			// Standard Error: 32_457
-			.saturating_add(Weight::from_parts(36_656_289, 0).saturating_mul(f.into()))
-			.saturating_add(T::DbWeight::get().reads(5_u64))
-			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(f.into())))
+		//  Measured:  `875 + f * (856 ±0)`
+		//  Estimated: `7584 + f * (4985 ±0)`
+		// Minimum execution time: 66_808_000 picoseconds.
+		Weight::from_parts(46_841_801, 7584)
+			// Standard Error: 11_375
+			.saturating_add(Weight::from_parts(27_612_104, 0).saturating_mul(f.into()))
+			.saturating_add(T::DbWeight::get().reads(4_u64))
+			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(f.into())))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
-			.saturating_add(T::DbWeight::get().writes((4_u64).saturating_mul(f.into())))
-			.saturating_add(Weight::from_parts(0, 5144).saturating_mul(f.into()))
+			.saturating_add(T::DbWeight::get().writes((3_u64).saturating_mul(f.into())))
+			.saturating_add(Weight::from_parts(0, 4985).saturating_mul(f.into()))
 	}
-	/// Storage: `Orderbook::Markets` (r:1 w:0)
-	/// Proof: `Orderbook::Markets` (`max_values`: None, `max_size`: Some(73), added: 2548, mode: `MaxEncodedLen`)
-	/// Storage: `Orderbook::Ledger` (r:66 w:33)
-	/// Proof: `Orderbook::Ledger` (`max_values`: None, `max_size`: Some(97), added: 2572, mode: `MaxEncodedLen`)
-	/// Storage: `Orderbook::Prices` (r:2 w:1)
-	/// Proof: `Orderbook::Prices` (`max_values`: None, `max_size`: Some(4119), added: 6594, mode: `MaxEncodedLen`)
+	/// Storage: `Orderbook::Markets` (r:1 w:1)
+	/// Proof: `Orderbook::Markets` (`max_values`: None, `max_size`: Some(107), added: 2582, mode: `MaxEncodedLen`)
+	/// Storage: `Orderbook::Ledger` (r:33 w:33)
+	/// Proof: `Orderbook::Ledger` (`max_values`: None, `max_size`: Some(725), added: 3200, mode: `MaxEncodedLen`)
 	/// Storage: `Orderbook::Levels` (r:2 w:2)
 	/// Proof: `Orderbook::Levels` (`max_values`: None, `max_size`: Some(2510), added: 4985, mode: `MaxEncodedLen`)
+	/// Storage: `Orderbook::Prices` (r:1 w:1)
+	/// Proof: `Orderbook::Prices` (`max_values`: None, `max_size`: Some(4119), added: 6594, mode: `MaxEncodedLen`)
 	/// Storage: `Orderbook::OpenOrders` (r:0 w:33)
 	/// Proof: `Orderbook::OpenOrders` (`max_values`: None, `max_size`: Some(85), added: 2560, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[1, 32]`.
 	fn place_order_evict(n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `5495 + n * (195 ±0)`
-		//  Estimated: `14178 + n * (5144 ±0)`
-		// Minimum execution time: 108_925_000 picoseconds.
-		Weight::from_parts(110_333_789, 14178)
-			// Standard Error: 65_911
-			.saturating_add(Weight::from_parts(13_401_273, 0).saturating_mul(n.into()))
-			.saturating_add(T::DbWeight::get().reads(7_u64))
-			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(n.into())))
-			.saturating_add(T::DbWeight::get().writes(5_u64))
+		//  Measured:  `6717 + n * (159 ±0)`
+		//  Estimated: `10960 + n * (3200 ±0)`
+		// Minimum execution time: 99_184_000 picoseconds.
+		Weight::from_parts(94_139_345, 10960)
+			// Standard Error: 38_603
+			.saturating_add(Weight::from_parts(9_865_052, 0).saturating_mul(n.into()))
+			.saturating_add(T::DbWeight::get().reads(5_u64))
+			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(n.into())))
+			.saturating_add(T::DbWeight::get().writes(6_u64))
 			.saturating_add(T::DbWeight::get().writes((2_u64).saturating_mul(n.into())))
-			.saturating_add(Weight::from_parts(0, 5144).saturating_mul(n.into()))
+			.saturating_add(Weight::from_parts(0, 3200).saturating_mul(n.into()))
 	}
 	/// Storage: `Orderbook::OpenOrders` (r:1 w:1)
 	/// Proof: `Orderbook::OpenOrders` (`max_values`: None, `max_size`: Some(85), added: 2560, mode: `MaxEncodedLen`)
-	/// Storage: `Orderbook::Markets` (r:1 w:0)
-	/// Proof: `Orderbook::Markets` (`max_values`: None, `max_size`: Some(73), added: 2548, mode: `MaxEncodedLen`)
-	/// Storage: `Orderbook::Ledger` (r:2 w:1)
-	/// Proof: `Orderbook::Ledger` (`max_values`: None, `max_size`: Some(97), added: 2572, mode: `MaxEncodedLen`)
+	/// Storage: `Orderbook::Markets` (r:1 w:1)
+	/// Proof: `Orderbook::Markets` (`max_values`: None, `max_size`: Some(107), added: 2582, mode: `MaxEncodedLen`)
+	/// Storage: `Orderbook::Ledger` (r:1 w:1)
+	/// Proof: `Orderbook::Ledger` (`max_values`: None, `max_size`: Some(725), added: 3200, mode: `MaxEncodedLen`)
 	/// Storage: `Orderbook::Levels` (r:1 w:1)
 	/// Proof: `Orderbook::Levels` (`max_values`: None, `max_size`: Some(2510), added: 4985, mode: `MaxEncodedLen`)
 	/// Storage: `Orderbook::Prices` (r:1 w:1)
 	/// Proof: `Orderbook::Prices` (`max_values`: None, `max_size`: Some(4119), added: 6594, mode: `MaxEncodedLen`)
 	fn cancel_order() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `5738`
+		//  Measured:  `6330`
 		//  Estimated: `7584`
-		// Minimum execution time: 70_085_000 picoseconds.
-		Weight::from_parts(72_518_000, 7584)
-			.saturating_add(T::DbWeight::get().reads(6_u64))
-			.saturating_add(T::DbWeight::get().writes(4_u64))
+		// Minimum execution time: 69_050_000 picoseconds.
+		Weight::from_parts(71_362_000, 7584)
+			.saturating_add(T::DbWeight::get().reads(5_u64))
+			.saturating_add(T::DbWeight::get().writes(5_u64))
 	}
-	/// Storage: `Orderbook::Markets` (r:1 w:0)
-	/// Proof: `Orderbook::Markets` (`max_values`: None, `max_size`: Some(73), added: 2548, mode: `MaxEncodedLen`)
+	/// Storage: `Orderbook::Markets` (r:1 w:1)
+	/// Proof: `Orderbook::Markets` (`max_values`: None, `max_size`: Some(107), added: 2582, mode: `MaxEncodedLen`)
 	/// Storage: `Orderbook::OpenOrders` (r:65 w:64)
 	/// Proof: `Orderbook::OpenOrders` (`max_values`: None, `max_size`: Some(85), added: 2560, mode: `MaxEncodedLen`)
-	/// Storage: `Orderbook::Ledger` (r:2 w:1)
-	/// Proof: `Orderbook::Ledger` (`max_values`: None, `max_size`: Some(97), added: 2572, mode: `MaxEncodedLen`)
+	/// Storage: `Orderbook::Ledger` (r:1 w:1)
+	/// Proof: `Orderbook::Ledger` (`max_values`: None, `max_size`: Some(725), added: 3200, mode: `MaxEncodedLen`)
 	/// Storage: `Orderbook::Levels` (r:64 w:64)
 	/// Proof: `Orderbook::Levels` (`max_values`: None, `max_size`: Some(2510), added: 4985, mode: `MaxEncodedLen`)
 	/// Storage: `Orderbook::Prices` (r:1 w:1)
@@ -245,15 +243,15 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `n` is `[0, 64]`.
 	fn cancel_all(n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `319 + n * (163 ±0)`
+		//  Measured:  `911 + n * (163 ±0)`
 		//  Estimated: `7584 + n * (4985 ±0)`
-		// Minimum execution time: 20_213_000 picoseconds.
-		Weight::from_parts(34_580_601, 7584)
-			// Standard Error: 9_597
-			.saturating_add(Weight::from_parts(19_400_941, 0).saturating_mul(n.into()))
-			.saturating_add(T::DbWeight::get().reads(5_u64))
+		// Minimum execution time: 16_086_000 picoseconds.
+		Weight::from_parts(32_960_221, 7584)
+			// Standard Error: 7_494
+			.saturating_add(Weight::from_parts(20_633_536, 0).saturating_mul(n.into()))
+			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(n.into())))
-			.saturating_add(T::DbWeight::get().writes(2_u64))
+			.saturating_add(T::DbWeight::get().writes(3_u64))
 			.saturating_add(T::DbWeight::get().writes((2_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 4985).saturating_mul(n.into()))
 	}
@@ -261,10 +259,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Orderbook::ExpiryCursor` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	/// Storage: `Orderbook::ExpiryQueue` (r:1 w:1)
 	/// Proof: `Orderbook::ExpiryQueue` (`max_values`: None, `max_size`: Some(3918), added: 6393, mode: `MaxEncodedLen`)
-	/// Storage: `Orderbook::Markets` (r:1 w:0)
-	/// Proof: `Orderbook::Markets` (`max_values`: None, `max_size`: Some(73), added: 2548, mode: `MaxEncodedLen`)
-	/// Storage: `Orderbook::Ledger` (r:128 w:64)
-	/// Proof: `Orderbook::Ledger` (`max_values`: None, `max_size`: Some(97), added: 2572, mode: `MaxEncodedLen`)
+	/// Storage: `Orderbook::Markets` (r:1 w:1)
+	/// Proof: `Orderbook::Markets` (`max_values`: None, `max_size`: Some(107), added: 2582, mode: `MaxEncodedLen`)
+	/// Storage: `Orderbook::Ledger` (r:64 w:64)
+	/// Proof: `Orderbook::Ledger` (`max_values`: None, `max_size`: Some(725), added: 3200, mode: `MaxEncodedLen`)
 	/// Storage: `Orderbook::Levels` (r:64 w:64)
 	/// Proof: `Orderbook::Levels` (`max_values`: None, `max_size`: Some(2510), added: 4985, mode: `MaxEncodedLen`)
 	/// Storage: `Orderbook::Prices` (r:1 w:1)
@@ -274,49 +272,49 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `n` is `[0, 64]`.
 	fn on_initialize_expire(n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `148 + n * (326 ±0)`
-		//  Estimated: `7584 + n * (5144 ±0)`
-		// Minimum execution time: 3_643_000 picoseconds.
-		Weight::from_parts(21_013_295, 7584)
-			// Standard Error: 28_947
-			.saturating_add(Weight::from_parts(30_469_263, 0).saturating_mul(n.into()))
+		//  Measured:  `146 + n * (920 ±0)`
+		//  Estimated: `7584 + n * (4985 ±0)`
+		// Minimum execution time: 3_641_000 picoseconds.
+		Weight::from_parts(14_854_817, 7584)
+			// Standard Error: 18_435
+			.saturating_add(Weight::from_parts(27_804_371, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(4_u64))
-			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(n.into())))
-			.saturating_add(T::DbWeight::get().writes(3_u64))
+			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(n.into())))
+			.saturating_add(T::DbWeight::get().writes(4_u64))
 			.saturating_add(T::DbWeight::get().writes((3_u64).saturating_mul(n.into())))
-			.saturating_add(Weight::from_parts(0, 5144).saturating_mul(n.into()))
+			.saturating_add(Weight::from_parts(0, 4985).saturating_mul(n.into()))
 	}
 	/// Storage: `Assets::Asset` (r:1 w:1)
 	/// Proof: `Assets::Asset` (`max_values`: None, `max_size`: Some(210), added: 2685, mode: `MaxEncodedLen`)
 	/// Storage: `Orderbook::Ledger` (r:1 w:1)
-	/// Proof: `Orderbook::Ledger` (`max_values`: None, `max_size`: Some(97), added: 2572, mode: `MaxEncodedLen`)
+	/// Proof: `Orderbook::Ledger` (`max_values`: None, `max_size`: Some(725), added: 3200, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Assets::Account` (r:2 w:2)
 	/// Proof: `Assets::Account` (`max_values`: None, `max_size`: Some(134), added: 2609, mode: `MaxEncodedLen`)
 	fn deposit() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `603`
+		//  Measured:  `1304`
 		//  Estimated: `6208`
-		// Minimum execution time: 60_562_000 picoseconds.
-		Weight::from_parts(66_062_000, 6208)
+		// Minimum execution time: 64_978_000 picoseconds.
+		Weight::from_parts(70_178_000, 6208)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(5_u64))
 	}
 	/// Storage: `Assets::Asset` (r:1 w:1)
 	/// Proof: `Assets::Asset` (`max_values`: None, `max_size`: Some(210), added: 2685, mode: `MaxEncodedLen`)
 	/// Storage: `Orderbook::Ledger` (r:1 w:1)
-	/// Proof: `Orderbook::Ledger` (`max_values`: None, `max_size`: Some(97), added: 2572, mode: `MaxEncodedLen`)
+	/// Proof: `Orderbook::Ledger` (`max_values`: None, `max_size`: Some(725), added: 3200, mode: `MaxEncodedLen`)
 	/// Storage: `Assets::Account` (r:2 w:2)
 	/// Proof: `Assets::Account` (`max_values`: None, `max_size`: Some(134), added: 2609, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:2 w:2)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	fn withdraw() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `895`
+		//  Measured:  `1524`
 		//  Estimated: `6208`
-		// Minimum execution time: 70_119_000 picoseconds.
-		Weight::from_parts(79_251_000, 6208)
+		// Minimum execution time: 69_313_000 picoseconds.
+		Weight::from_parts(75_192_000, 6208)
 			.saturating_add(T::DbWeight::get().reads(6_u64))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
 	}
@@ -329,10 +327,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `192 + n * (31 ±0)`
 		//  Estimated: `6196 + n * (2503 ±0)`
-		// Minimum execution time: 42_316_000 picoseconds.
-		Weight::from_parts(21_537_604, 6196)
-			// Standard Error: 28_476
-			.saturating_add(Weight::from_parts(30_471_838, 0).saturating_mul(n.into()))
+		// Minimum execution time: 42_285_000 picoseconds.
+		Weight::from_parts(17_136_080, 6196)
+			// Standard Error: 5_471
+			.saturating_add(Weight::from_parts(29_531_543, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
@@ -344,96 +342,96 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 /// The same weights with ParityDB's database weights, for tests and mocks.
 impl WeightInfo for () {
 	fn create_market() -> Weight {
-		Weight::from_parts(23_785_000, 3675)
+		Weight::from_parts(23_739_000, 3675)
 			.saturating_add(ParityDbWeight::get().reads(3_u64))
 			.saturating_add(ParityDbWeight::get().writes(3_u64))
 	}
 	fn set_market_status() -> Weight {
-		Weight::from_parts(10_386_000, 3538)
+		Weight::from_parts(10_557_000, 3572)
 			.saturating_add(ParityDbWeight::get().reads(1_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn place_order_rest(l: u32, e: u32, ) -> Weight {
-		Weight::from_parts(84_892_677, 7584)
-			.saturating_add(Weight::from_parts(18_511_585, 0).saturating_mul(l.into()))
-			.saturating_add(Weight::from_parts(7_305_736, 0).saturating_mul(e.into()))
-			.saturating_add(ParityDbWeight::get().reads(5_u64))
+		Weight::from_parts(72_812_001, 5975)
+			.saturating_add(Weight::from_parts(9_936_139, 0).saturating_mul(l.into()))
+			.saturating_add(Weight::from_parts(8_053_009, 0).saturating_mul(e.into()))
+			.saturating_add(ParityDbWeight::get().reads(3_u64))
 			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(l.into())))
 			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(e.into())))
-			.saturating_add(ParityDbWeight::get().writes(4_u64))
-			.saturating_add(ParityDbWeight::get().writes((1_u64).saturating_mul(l.into())))
+			.saturating_add(ParityDbWeight::get().writes(3_u64))
+			.saturating_add(ParityDbWeight::get().writes((2_u64).saturating_mul(l.into())))
 			.saturating_add(ParityDbWeight::get().writes((1_u64).saturating_mul(e.into())))
 			.saturating_add(Weight::from_parts(0, 3692).saturating_mul(e.into()))
-			.saturating_add(Weight::from_parts(0, 6594).saturating_mul(l.into()))
+			.saturating_add(Weight::from_parts(0, 3792).saturating_mul(l.into()))
 	}
 	fn place_order_draw() -> Weight {
-		Weight::from_parts(70_263_000, 7584)
-			.saturating_add(ParityDbWeight::get().reads(6_u64))
+		Weight::from_parts(61_032_000, 6196)
+			.saturating_add(ParityDbWeight::get().reads(4_u64))
 			.saturating_add(ParityDbWeight::get().writes(3_u64))
 	}
 	fn place_order_fill(f: u32, ) -> Weight {
-		Weight::from_parts(51_503_686, 7584)
-			.saturating_add(Weight::from_parts(35_216_988, 0).saturating_mul(f.into()))
-			.saturating_add(ParityDbWeight::get().reads(5_u64))
-			.saturating_add(ParityDbWeight::get().reads((3_u64).saturating_mul(f.into())))
+		Weight::from_parts(44_920_885, 7584)
+			.saturating_add(Weight::from_parts(27_286_114, 0).saturating_mul(f.into()))
+			.saturating_add(ParityDbWeight::get().reads(4_u64))
+			.saturating_add(ParityDbWeight::get().reads((2_u64).saturating_mul(f.into())))
 			.saturating_add(ParityDbWeight::get().writes(4_u64))
-			.saturating_add(ParityDbWeight::get().writes((4_u64).saturating_mul(f.into())))
-			.saturating_add(Weight::from_parts(0, 5144).saturating_mul(f.into()))
+			.saturating_add(ParityDbWeight::get().writes((3_u64).saturating_mul(f.into())))
+			.saturating_add(Weight::from_parts(0, 4985).saturating_mul(f.into()))
 	}
 	fn place_order_fill_bids(f: u32, ) -> Weight {
-		Weight::from_parts(50_073_766, 7584)
-			.saturating_add(Weight::from_parts(36_656_289, 0).saturating_mul(f.into()))
-			.saturating_add(ParityDbWeight::get().reads(5_u64))
-			.saturating_add(ParityDbWeight::get().reads((3_u64).saturating_mul(f.into())))
+		Weight::from_parts(46_841_801, 7584)
+			.saturating_add(Weight::from_parts(27_612_104, 0).saturating_mul(f.into()))
+			.saturating_add(ParityDbWeight::get().reads(4_u64))
+			.saturating_add(ParityDbWeight::get().reads((2_u64).saturating_mul(f.into())))
 			.saturating_add(ParityDbWeight::get().writes(4_u64))
-			.saturating_add(ParityDbWeight::get().writes((4_u64).saturating_mul(f.into())))
-			.saturating_add(Weight::from_parts(0, 5144).saturating_mul(f.into()))
+			.saturating_add(ParityDbWeight::get().writes((3_u64).saturating_mul(f.into())))
+			.saturating_add(Weight::from_parts(0, 4985).saturating_mul(f.into()))
 	}
 	fn place_order_evict(n: u32, ) -> Weight {
-		Weight::from_parts(110_333_789, 14178)
-			.saturating_add(Weight::from_parts(13_401_273, 0).saturating_mul(n.into()))
-			.saturating_add(ParityDbWeight::get().reads(7_u64))
-			.saturating_add(ParityDbWeight::get().reads((2_u64).saturating_mul(n.into())))
-			.saturating_add(ParityDbWeight::get().writes(5_u64))
+		Weight::from_parts(94_139_345, 10960)
+			.saturating_add(Weight::from_parts(9_865_052, 0).saturating_mul(n.into()))
+			.saturating_add(ParityDbWeight::get().reads(5_u64))
+			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(n.into())))
+			.saturating_add(ParityDbWeight::get().writes(6_u64))
 			.saturating_add(ParityDbWeight::get().writes((2_u64).saturating_mul(n.into())))
-			.saturating_add(Weight::from_parts(0, 5144).saturating_mul(n.into()))
+			.saturating_add(Weight::from_parts(0, 3200).saturating_mul(n.into()))
 	}
 	fn cancel_order() -> Weight {
-		Weight::from_parts(72_518_000, 7584)
-			.saturating_add(ParityDbWeight::get().reads(6_u64))
-			.saturating_add(ParityDbWeight::get().writes(4_u64))
+		Weight::from_parts(71_362_000, 7584)
+			.saturating_add(ParityDbWeight::get().reads(5_u64))
+			.saturating_add(ParityDbWeight::get().writes(5_u64))
 	}
 	fn cancel_all(n: u32, ) -> Weight {
-		Weight::from_parts(34_580_601, 7584)
-			.saturating_add(Weight::from_parts(19_400_941, 0).saturating_mul(n.into()))
-			.saturating_add(ParityDbWeight::get().reads(5_u64))
+		Weight::from_parts(32_960_221, 7584)
+			.saturating_add(Weight::from_parts(20_633_536, 0).saturating_mul(n.into()))
+			.saturating_add(ParityDbWeight::get().reads(4_u64))
 			.saturating_add(ParityDbWeight::get().reads((2_u64).saturating_mul(n.into())))
-			.saturating_add(ParityDbWeight::get().writes(2_u64))
+			.saturating_add(ParityDbWeight::get().writes(3_u64))
 			.saturating_add(ParityDbWeight::get().writes((2_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 4985).saturating_mul(n.into()))
 	}
 	fn on_initialize_expire(n: u32, ) -> Weight {
-		Weight::from_parts(21_013_295, 7584)
-			.saturating_add(Weight::from_parts(30_469_263, 0).saturating_mul(n.into()))
+		Weight::from_parts(14_854_817, 7584)
+			.saturating_add(Weight::from_parts(27_804_371, 0).saturating_mul(n.into()))
 			.saturating_add(ParityDbWeight::get().reads(4_u64))
-			.saturating_add(ParityDbWeight::get().reads((3_u64).saturating_mul(n.into())))
-			.saturating_add(ParityDbWeight::get().writes(3_u64))
+			.saturating_add(ParityDbWeight::get().reads((2_u64).saturating_mul(n.into())))
+			.saturating_add(ParityDbWeight::get().writes(4_u64))
 			.saturating_add(ParityDbWeight::get().writes((3_u64).saturating_mul(n.into())))
-			.saturating_add(Weight::from_parts(0, 5144).saturating_mul(n.into()))
+			.saturating_add(Weight::from_parts(0, 4985).saturating_mul(n.into()))
 	}
 	fn deposit() -> Weight {
-		Weight::from_parts(66_062_000, 6208)
+		Weight::from_parts(70_178_000, 6208)
 			.saturating_add(ParityDbWeight::get().reads(5_u64))
 			.saturating_add(ParityDbWeight::get().writes(5_u64))
 	}
 	fn withdraw() -> Weight {
-		Weight::from_parts(79_251_000, 6208)
+		Weight::from_parts(75_192_000, 6208)
 			.saturating_add(ParityDbWeight::get().reads(6_u64))
 			.saturating_add(ParityDbWeight::get().writes(6_u64))
 	}
 	fn on_idle_pay_fees(n: u32, ) -> Weight {
-		Weight::from_parts(21_537_604, 6196)
-			.saturating_add(Weight::from_parts(30_471_838, 0).saturating_mul(n.into()))
+		Weight::from_parts(17_136_080, 6196)
+			.saturating_add(Weight::from_parts(29_531_543, 0).saturating_mul(n.into()))
 			.saturating_add(ParityDbWeight::get().reads(3_u64))
 			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(n.into())))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
