@@ -60,13 +60,11 @@ struct Trader<T: Config> {
 }
 
 impl<T: Config> Trader<T> {
-	/// Loads `who`'s account for a market of `base`; refused when it could not
-	/// hold `base` (`TooManyAssets`), so that whatever it trades can be stored.
-	fn load(who: T::AccountId, base: Asset) -> Result<Self, DispatchError> {
+	/// Loads `who`'s account for a market of `base`.
+	fn load(who: T::AccountId, base: Asset) -> Self {
 		let holdings = Pallet::<T>::holdings(&who);
-		ensure!(holdings.can_hold(base), Error::<T>::TooManyAssets);
 		let (native, tokens) = (holdings.native, holdings.get(base));
-		Ok(Self { who, base, native, tokens, holdings })
+		Self { who, base, native, tokens, holdings }
 	}
 
 	/// Runs `f` on `owner`'s native and base funds: the caller's in memory, anyone
@@ -98,7 +96,7 @@ impl<T: Config> Trader<T> {
 			return;
 		}
 		self.holdings.native = self.native;
-		// `load` made sure the base fits.
+		// An order checks that the base fits; releasing an order never adds it.
 		if self.holdings.set(self.base, self.tokens).is_none() {
 			defensive!("a trading account lost room for its market's base");
 			return;
@@ -259,7 +257,9 @@ impl<T: Config> Pallet<T> {
 		// part trades now and whatever part rests; a shortfall comes from the wallet.
 		let deposit = if rests { T::OrderDeposit::get() } else { 0 };
 		let base = Asset::Class(market.base);
-		let mut trader = Trader::<T>::load(who.clone(), base)?;
+		let mut trader = Trader::<T>::load(who.clone(), base);
+		// Whatever the order buys or rests can be stored.
+		ensure!(trader.holdings.can_hold(base), Error::<T>::TooManyAssets);
 		let mut draws = 0u32;
 		let mut draw = |asset, funds: &mut Funds, needed| {
 			draws.saturating_accrue(Self::top_up(&who, asset, funds, needed)? as u32);
@@ -699,7 +699,7 @@ impl<T: Config> Pallet<T> {
 	pub(crate) fn do_cancel_order(who: &T::AccountId, order_id: OrderId) -> DispatchResult {
 		let place = OpenOrders::<T>::get(who, order_id).ok_or(Error::<T>::UnknownOrder)?;
 		let market = Markets::<T>::get(place.market).ok_or(Error::<T>::UnknownMarket)?;
-		let mut trader = Trader::<T>::load(who.clone(), Asset::Class(market.base))?;
+		let mut trader = Trader::<T>::load(who.clone(), Asset::Class(market.base));
 		let order = Self::take_order(&mut trader, order_id, &place)?;
 		trader.store();
 		Self::deposit_event(Event::OrderCancelled {
@@ -755,7 +755,7 @@ impl<T: Config> Pallet<T> {
 		let market = Markets::<T>::get(market_id).ok_or(Error::<T>::UnknownMarket)?;
 		let orders: Vec<(OrderId, Place)> = OpenOrders::<T>::iter_prefix(who).collect();
 		let read = orders.len() as u32;
-		let mut trader = Trader::<T>::load(who.clone(), Asset::Class(market.base))?;
+		let mut trader = Trader::<T>::load(who.clone(), Asset::Class(market.base));
 		let mut cancelled = 0u32;
 		for (order_id, place) in orders {
 			if place.market != market_id {
@@ -793,7 +793,7 @@ impl<T: Config> Pallet<T> {
 				removed.saturating_inc();
 				let Some(market) = Markets::<T>::get(place.market) else { continue };
 				let result = with_storage_layer(|| {
-					let mut trader = Trader::<T>::load(owner.clone(), Asset::Class(market.base))?;
+					let mut trader = Trader::<T>::load(owner.clone(), Asset::Class(market.base));
 					let order = Self::take_order(&mut trader, id, &place)?;
 					trader.store();
 					Ok::<_, DispatchError>(order.remaining)

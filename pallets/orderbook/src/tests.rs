@@ -902,6 +902,8 @@ mod ledger {
 				place(ALICE, Side::Bid, 1_000, 10, TimeInForce::Gtc),
 				Error::<Test>::TooManyAssets
 			);
+			// What needs no new entry still works.
+			assert_ok!(Orderbook::cancel_all(RuntimeOrigin::signed(ALICE), MARKET));
 			// Emptying one entry makes room.
 			assert_ok!(withdraw(ALICE, Asset::Class(two), 100));
 			assert_ok!(deposit(ALICE, BASE, 10));

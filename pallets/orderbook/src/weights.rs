@@ -3,7 +3,7 @@
 //! `utc-node benchmark pallet` command); do not edit by hand.
 //!
 //! CLI VERSION 64.0.0, DATE: 2026-12-07, STEPS: `50`, REPEAT: `20`
-//! BENCHMARKED SOURCES: `6a654ad44c8344af` (scripts/weights-hash.sh orderbook)
+//! BENCHMARKED SOURCES: `de3d9b5020d6c445` (scripts/weights-hash.sh orderbook)
 //! HOSTNAME: `vm`, CPU: `Intel(R) Xeon(R) Processor`
 //! WASM-EXECUTION: `Compiled`, CHAIN: `Some("dev")`, DB CACHE: 1024
 
@@ -68,8 +68,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `242`
 		//  Estimated: `3675`
-		// Minimum execution time: 21_278_000 picoseconds.
-		Weight::from_parts(23_739_000, 3675)
+		// Minimum execution time: 21_307_000 picoseconds.
+		Weight::from_parts(23_862_000, 3675)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -79,8 +79,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `64`
 		//  Estimated: `3572`
-		// Minimum execution time: 9_330_000 picoseconds.
-		Weight::from_parts(10_557_000, 3572)
+		// Minimum execution time: 9_251_000 picoseconds.
+		Weight::from_parts(10_586_000, 3572)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -102,12 +102,12 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `4653 + e * (3846 ±0) + l * (1634 ±0)`
 		//  Estimated: `5975 + e * (3692 ±0) + l * (3792 ±0)`
-		// Minimum execution time: 74_897_000 picoseconds.
-		Weight::from_parts(72_812_001, 5975)
-			// Standard Error: 454_000
-			.saturating_add(Weight::from_parts(9_936_139, 0).saturating_mul(l.into()))
-			// Standard Error: 454_000
-			.saturating_add(Weight::from_parts(8_053_009, 0).saturating_mul(e.into()))
+		// Minimum execution time: 72_485_000 picoseconds.
+		Weight::from_parts(68_596_051, 5975)
+			// Standard Error: 149_007
+			.saturating_add(Weight::from_parts(12_686_030, 0).saturating_mul(l.into()))
+			// Standard Error: 149_007
+			.saturating_add(Weight::from_parts(9_371_818, 0).saturating_mul(e.into()))
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(l.into())))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(e.into())))
@@ -127,8 +127,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `339`
 		//  Estimated: `6196`
-		// Minimum execution time: 56_457_000 picoseconds.
-		Weight::from_parts(61_032_000, 6196)
+		// Minimum execution time: 56_048_000 picoseconds.
+		Weight::from_parts(59_987_000, 6196)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -149,10 +149,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `1520 + f * (208 ±0)`
 		//  Estimated: `7584 + f * (4985 ±0)`
-		// Minimum execution time: 66_003_000 picoseconds.
-		Weight::from_parts(44_920_885, 7584)
-			// Standard Error: 10_557
-			.saturating_add(Weight::from_parts(27_286_114, 0).saturating_mul(f.into()))
+		// Minimum execution time: 65_441_000 picoseconds.
+		Weight::from_parts(46_074_808, 7584)
+			// Standard Error: 15_573
+			.saturating_add(Weight::from_parts(27_377_581, 0).saturating_mul(f.into()))
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(f.into())))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
@@ -176,10 +176,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `875 + f * (856 ±0)`
 		//  Estimated: `7584 + f * (4985 ±0)`
-		// Minimum execution time: 66_808_000 picoseconds.
-		Weight::from_parts(46_841_801, 7584)
-			// Standard Error: 11_375
-			.saturating_add(Weight::from_parts(27_612_104, 0).saturating_mul(f.into()))
+		// Minimum execution time: 68_007_000 picoseconds.
+		Weight::from_parts(46_247_581, 7584)
+			// Standard Error: 41_870
+			.saturating_add(Weight::from_parts(28_145_605, 0).saturating_mul(f.into()))
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(f.into())))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
@@ -201,10 +201,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `6717 + n * (159 ±0)`
 		//  Estimated: `10960 + n * (3200 ±0)`
-		// Minimum execution time: 99_184_000 picoseconds.
-		Weight::from_parts(94_139_345, 10960)
-			// Standard Error: 38_603
-			.saturating_add(Weight::from_parts(9_865_052, 0).saturating_mul(n.into()))
+		// Minimum execution time: 98_992_000 picoseconds.
+		Weight::from_parts(93_488_272, 10960)
+			// Standard Error: 19_329
+			.saturating_add(Weight::from_parts(9_900_789, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
@@ -225,8 +225,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `6330`
 		//  Estimated: `7584`
-		// Minimum execution time: 69_050_000 picoseconds.
-		Weight::from_parts(71_362_000, 7584)
+		// Minimum execution time: 70_056_000 picoseconds.
+		Weight::from_parts(72_068_000, 7584)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(5_u64))
 	}
@@ -245,10 +245,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `911 + n * (163 ±0)`
 		//  Estimated: `7584 + n * (4985 ±0)`
-		// Minimum execution time: 16_086_000 picoseconds.
-		Weight::from_parts(32_960_221, 7584)
-			// Standard Error: 7_494
-			.saturating_add(Weight::from_parts(20_633_536, 0).saturating_mul(n.into()))
+		// Minimum execution time: 16_334_000 picoseconds.
+		Weight::from_parts(33_470_181, 7584)
+			// Standard Error: 7_154
+			.saturating_add(Weight::from_parts(21_177_450, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
@@ -274,10 +274,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `146 + n * (920 ±0)`
 		//  Estimated: `7584 + n * (4985 ±0)`
-		// Minimum execution time: 3_641_000 picoseconds.
-		Weight::from_parts(14_854_817, 7584)
-			// Standard Error: 18_435
-			.saturating_add(Weight::from_parts(27_804_371, 0).saturating_mul(n.into()))
+		// Minimum execution time: 3_690_000 picoseconds.
+		Weight::from_parts(14_791_497, 7584)
+			// Standard Error: 23_905
+			.saturating_add(Weight::from_parts(28_628_216, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
@@ -296,8 +296,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `1304`
 		//  Estimated: `6208`
-		// Minimum execution time: 64_978_000 picoseconds.
-		Weight::from_parts(70_178_000, 6208)
+		// Minimum execution time: 65_969_000 picoseconds.
+		Weight::from_parts(71_551_000, 6208)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(5_u64))
 	}
@@ -313,8 +313,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `1524`
 		//  Estimated: `6208`
-		// Minimum execution time: 69_313_000 picoseconds.
-		Weight::from_parts(75_192_000, 6208)
+		// Minimum execution time: 70_209_000 picoseconds.
+		Weight::from_parts(75_368_000, 6208)
 			.saturating_add(T::DbWeight::get().reads(6_u64))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
 	}
@@ -327,10 +327,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `192 + n * (31 ±0)`
 		//  Estimated: `6196 + n * (2503 ±0)`
-		// Minimum execution time: 42_285_000 picoseconds.
-		Weight::from_parts(17_136_080, 6196)
-			// Standard Error: 5_471
-			.saturating_add(Weight::from_parts(29_531_543, 0).saturating_mul(n.into()))
+		// Minimum execution time: 43_355_000 picoseconds.
+		Weight::from_parts(17_438_084, 6196)
+			// Standard Error: 6_080
+			.saturating_add(Weight::from_parts(29_945_023, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
@@ -342,19 +342,19 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 /// The same weights with ParityDB's database weights, for tests and mocks.
 impl WeightInfo for () {
 	fn create_market() -> Weight {
-		Weight::from_parts(23_739_000, 3675)
+		Weight::from_parts(23_862_000, 3675)
 			.saturating_add(ParityDbWeight::get().reads(3_u64))
 			.saturating_add(ParityDbWeight::get().writes(3_u64))
 	}
 	fn set_market_status() -> Weight {
-		Weight::from_parts(10_557_000, 3572)
+		Weight::from_parts(10_586_000, 3572)
 			.saturating_add(ParityDbWeight::get().reads(1_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn place_order_rest(l: u32, e: u32, ) -> Weight {
-		Weight::from_parts(72_812_001, 5975)
-			.saturating_add(Weight::from_parts(9_936_139, 0).saturating_mul(l.into()))
-			.saturating_add(Weight::from_parts(8_053_009, 0).saturating_mul(e.into()))
+		Weight::from_parts(68_596_051, 5975)
+			.saturating_add(Weight::from_parts(12_686_030, 0).saturating_mul(l.into()))
+			.saturating_add(Weight::from_parts(9_371_818, 0).saturating_mul(e.into()))
 			.saturating_add(ParityDbWeight::get().reads(3_u64))
 			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(l.into())))
 			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(e.into())))
@@ -365,13 +365,13 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 3792).saturating_mul(l.into()))
 	}
 	fn place_order_draw() -> Weight {
-		Weight::from_parts(61_032_000, 6196)
+		Weight::from_parts(59_987_000, 6196)
 			.saturating_add(ParityDbWeight::get().reads(4_u64))
 			.saturating_add(ParityDbWeight::get().writes(3_u64))
 	}
 	fn place_order_fill(f: u32, ) -> Weight {
-		Weight::from_parts(44_920_885, 7584)
-			.saturating_add(Weight::from_parts(27_286_114, 0).saturating_mul(f.into()))
+		Weight::from_parts(46_074_808, 7584)
+			.saturating_add(Weight::from_parts(27_377_581, 0).saturating_mul(f.into()))
 			.saturating_add(ParityDbWeight::get().reads(4_u64))
 			.saturating_add(ParityDbWeight::get().reads((2_u64).saturating_mul(f.into())))
 			.saturating_add(ParityDbWeight::get().writes(4_u64))
@@ -379,8 +379,8 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 4985).saturating_mul(f.into()))
 	}
 	fn place_order_fill_bids(f: u32, ) -> Weight {
-		Weight::from_parts(46_841_801, 7584)
-			.saturating_add(Weight::from_parts(27_612_104, 0).saturating_mul(f.into()))
+		Weight::from_parts(46_247_581, 7584)
+			.saturating_add(Weight::from_parts(28_145_605, 0).saturating_mul(f.into()))
 			.saturating_add(ParityDbWeight::get().reads(4_u64))
 			.saturating_add(ParityDbWeight::get().reads((2_u64).saturating_mul(f.into())))
 			.saturating_add(ParityDbWeight::get().writes(4_u64))
@@ -388,8 +388,8 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 4985).saturating_mul(f.into()))
 	}
 	fn place_order_evict(n: u32, ) -> Weight {
-		Weight::from_parts(94_139_345, 10960)
-			.saturating_add(Weight::from_parts(9_865_052, 0).saturating_mul(n.into()))
+		Weight::from_parts(93_488_272, 10960)
+			.saturating_add(Weight::from_parts(9_900_789, 0).saturating_mul(n.into()))
 			.saturating_add(ParityDbWeight::get().reads(5_u64))
 			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(n.into())))
 			.saturating_add(ParityDbWeight::get().writes(6_u64))
@@ -397,13 +397,13 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 3200).saturating_mul(n.into()))
 	}
 	fn cancel_order() -> Weight {
-		Weight::from_parts(71_362_000, 7584)
+		Weight::from_parts(72_068_000, 7584)
 			.saturating_add(ParityDbWeight::get().reads(5_u64))
 			.saturating_add(ParityDbWeight::get().writes(5_u64))
 	}
 	fn cancel_all(n: u32, ) -> Weight {
-		Weight::from_parts(32_960_221, 7584)
-			.saturating_add(Weight::from_parts(20_633_536, 0).saturating_mul(n.into()))
+		Weight::from_parts(33_470_181, 7584)
+			.saturating_add(Weight::from_parts(21_177_450, 0).saturating_mul(n.into()))
 			.saturating_add(ParityDbWeight::get().reads(4_u64))
 			.saturating_add(ParityDbWeight::get().reads((2_u64).saturating_mul(n.into())))
 			.saturating_add(ParityDbWeight::get().writes(3_u64))
@@ -411,8 +411,8 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 4985).saturating_mul(n.into()))
 	}
 	fn on_initialize_expire(n: u32, ) -> Weight {
-		Weight::from_parts(14_854_817, 7584)
-			.saturating_add(Weight::from_parts(27_804_371, 0).saturating_mul(n.into()))
+		Weight::from_parts(14_791_497, 7584)
+			.saturating_add(Weight::from_parts(28_628_216, 0).saturating_mul(n.into()))
 			.saturating_add(ParityDbWeight::get().reads(4_u64))
 			.saturating_add(ParityDbWeight::get().reads((2_u64).saturating_mul(n.into())))
 			.saturating_add(ParityDbWeight::get().writes(4_u64))
@@ -420,18 +420,18 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 4985).saturating_mul(n.into()))
 	}
 	fn deposit() -> Weight {
-		Weight::from_parts(70_178_000, 6208)
+		Weight::from_parts(71_551_000, 6208)
 			.saturating_add(ParityDbWeight::get().reads(5_u64))
 			.saturating_add(ParityDbWeight::get().writes(5_u64))
 	}
 	fn withdraw() -> Weight {
-		Weight::from_parts(75_192_000, 6208)
+		Weight::from_parts(75_368_000, 6208)
 			.saturating_add(ParityDbWeight::get().reads(6_u64))
 			.saturating_add(ParityDbWeight::get().writes(6_u64))
 	}
 	fn on_idle_pay_fees(n: u32, ) -> Weight {
-		Weight::from_parts(17_136_080, 6196)
-			.saturating_add(Weight::from_parts(29_531_543, 0).saturating_mul(n.into()))
+		Weight::from_parts(17_438_084, 6196)
+			.saturating_add(Weight::from_parts(29_945_023, 0).saturating_mul(n.into()))
 			.saturating_add(ParityDbWeight::get().reads(3_u64))
 			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(n.into())))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
