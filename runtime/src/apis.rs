@@ -19,7 +19,7 @@ use sp_version::RuntimeVersion;
 use super::{
 	AccountId, Aura, Balance, Block, BlockNumber, Compute, Executive, Federation, Grandpa,
 	Historical, InherentDataExt, Nonce, Orderbook, Runtime, RuntimeCall, RuntimeGenesisConfig,
-	SessionKeys, Sla, System, TransactionPayment, VERSION,
+	SessionKeys, Sla, System, TransactionPayment, UncheckedExtrinsic, VERSION,
 };
 
 impl_runtime_apis! {
@@ -70,7 +70,18 @@ impl_runtime_apis! {
 		}
 
 		fn inherent_extrinsics(data: sp_inherents::InherentData) -> Vec<<Block as BlockT>::Extrinsic> {
+			// Inherents in the version-4 bare format, which every client decodes;
+			// block explorers and exchange tools that predate version 5 refuse a
+			// whole block over one version-5 inherent. The runtime takes both.
 			data.create_extrinsics()
+				.into_iter()
+				.map(|xt| match xt.preamble {
+					sp_runtime::generic::Preamble::Bare(_) => {
+						UncheckedExtrinsic::new_bare_legacy(xt.function)
+					},
+					_ => xt,
+				})
+				.collect()
 		}
 
 		fn check_inherents(

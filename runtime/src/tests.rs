@@ -572,3 +572,24 @@ mod validators {
 		});
 	}
 }
+
+/// The block builder's inherents are in the version-4 bare format, which every
+/// client decodes (block explorers and exchange tools that predate version 5
+/// refuse a block over one version-5 inherent), and the runtime executes them.
+#[test]
+fn inherents_are_built_in_the_version_4_bare_format() {
+	use sp_block_builder::runtime_decl_for_block_builder::BlockBuilderV6;
+	genesis_of(sp_genesis_builder::DEV_RUNTIME_PRESET).execute_with(|| {
+		let mut data = sp_inherents::InherentData::new();
+		data.put_data(*b"timstap0", &(3 * SLOT_DURATION)).unwrap();
+		let inherents = <Runtime as BlockBuilderV6<Block>>::inherent_extrinsics(data);
+		assert_eq!(inherents.len(), 1);
+		let xt = &inherents[0];
+		assert_eq!(xt.preamble, sp_runtime::generic::Preamble::Bare(4));
+		// A compact length, then the version byte: bare (no signature bit), 4.
+		assert_eq!(xt.encode()[1], 4);
+		assert!(matches!(xt.function, RuntimeCall::Timestamp(_)));
+		Executive::initialize_block(&testing::header(1, System::parent_hash(), 3));
+		assert_ok!(Executive::apply_extrinsic(xt.clone()).unwrap());
+	});
+}
