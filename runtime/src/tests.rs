@@ -578,10 +578,11 @@ mod validators {
 /// refuse a block over one version-5 inherent), and the runtime executes them.
 #[test]
 fn inherents_are_built_in_the_version_4_bare_format() {
+	use frame_support::inherent::ProvideInherent;
 	use sp_block_builder::runtime_decl_for_block_builder::BlockBuilderV6;
 	genesis_of(sp_genesis_builder::DEV_RUNTIME_PRESET).execute_with(|| {
 		let mut data = sp_inherents::InherentData::new();
-		data.put_data(*b"timstap0", &(3 * SLOT_DURATION)).unwrap();
+		data.put_data(Timestamp::INHERENT_IDENTIFIER, &(3 * SLOT_DURATION)).unwrap();
 		let inherents = <Runtime as BlockBuilderV6<Block>>::inherent_extrinsics(data);
 		assert_eq!(inherents.len(), 1);
 		let xt = &inherents[0];
