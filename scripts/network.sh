@@ -14,46 +14,16 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/env.sh
 
-pids=()
-logs=()
-# Starts a scenario in the background; its output is printed when it ends.
-spawn() {
-	local name=$1 log
-	shift
-	log=$(mktemp /tmp/utc-network-log.XXXXXX)
-	(
-		start=$SECONDS
-		if "$@" >"$log" 2>&1; then
-			echo "network scenario $name: passed in $((SECONDS - start)) s" >>"$log"
-		else
-			echo "network scenario $name: FAILED after $((SECONDS - start)) s" >>"$log"
-			exit 1
-		fi
-	) &
-	pids+=("$!")
-	logs+=("${log}")
-}
-# Waits for the scenarios started; fails if any did.
-collect() {
-	local status=0 i
-	for i in "${!pids[@]}"; do
-		wait "${pids[$i]}" || status=1
-		cat "${logs[$i]}"
-		rm -f "${logs[$i]}"
-	done
-	pids=()
-	logs=()
-	return "$status"
-}
+. scripts/side-by-side.sh
 node_test() { (cd zombienet && node --test --test-concurrency=1 "$@"); }
 
 status=0
-spawn local-4.zndsl scripts/zombienet.sh local-4.zndsl
-spawn provider.zndsl scripts/zombienet.sh provider.zndsl
+spawn "network scenario local-4.zndsl" scripts/zombienet.sh local-4.zndsl
+spawn "network scenario provider.zndsl" scripts/zombienet.sh provider.zndsl
 collect || status=1
-spawn resilience node_test network/resilience.test.mjs
-spawn provider-faults node_test network/provider-faults.test.mjs
+spawn "network scenario resilience" node_test network/resilience.test.mjs
+spawn "network scenario provider-faults" node_test network/provider-faults.test.mjs
 collect || status=1
-spawn overload node_test network/overload.test.mjs
+spawn "network scenario overload" node_test network/overload.test.mjs
 collect || status=1
 exit "$status"
