@@ -1,16 +1,16 @@
 // Starts a real utc-node for end-to-end tests and stops it again.
 //
 // The node gets free ports; the harness confirms from the node's own log that
-// its RPC server listens on the port asked for (utc-node silently falls back to
-// a random port when its port is taken). A node that fails to start fails the
-// test with the tail of its log.
+// its RPC server (and its Prometheus endpoint, when asked for) listens on the
+// port it was given (utc-node silently falls back to a random port when its port
+// is taken). A node that fails to start fails the test with the tail of its log.
 
-import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { ApiPromise, WsProvider } from '@polkadot/api';
 import { stringToU8a, u8aConcat, u8aToHex } from '@polkadot/util';
+import { TestProcess } from './process.mjs';
 
 export const NODE_BIN =
   process.env.UTC_NODE_BIN ||
@@ -31,94 +31,57 @@ export function freePort() {
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
-export class UtcNode {
-  constructor(child, rpcPort, p2pPort) {
-    this.child = child;
+/** A utc-node started by `startNode`, on the ports it was given. */
+export class UtcNode extends TestProcess {
+  constructor(args, { rpcPort, p2pPort, prometheusPort }) {
+    super('utc-node', NODE_BIN, args);
     this.rpcPort = rpcPort;
     this.p2pPort = p2pPort;
-    this.log = [];
-    this.exited = null;
-    const keep = (chunk) => {
-      for (const line of chunk.toString().split('\n')) if (line) this.log.push(line);
-      if (this.log.length > 2000) this.log.splice(0, this.log.length - 2000);
-    };
-    child.stdout.on('data', keep);
-    child.stderr.on('data', keep);
-    child.on('exit', (code, signal) => { this.exited = { code, signal }; });
+    this.prometheusPort = prometheusPort;
   }
 
   get endpoint() { return `ws://127.0.0.1:${this.rpcPort}`; }
-
-  logTail(lines = 40) { return this.log.slice(-lines).join('\n'); }
-
-  fail(message) {
-    throw new Error(`${message}\n--- utc-node log tail ---\n${this.logTail()}`);
-  }
-
-  /** Waits for a log line matching `pattern`; fails if the node exits first. */
-  async waitForLog(pattern, timeoutMs) {
-    const deadline = Date.now() + timeoutMs;
-    while (Date.now() < deadline) {
-      const line = this.log.find((l) => pattern.test(l));
-      if (line) return line;
-      if (this.exited) this.fail(`utc-node exited (${JSON.stringify(this.exited)}) before logging ${pattern}`);
-      await sleep(100);
-    }
-    this.fail(`utc-node did not log ${pattern} within ${timeoutMs} ms`);
-  }
 
   /** Connects @polkadot/api to the node. */
   async connect() {
     const provider = new WsProvider(this.endpoint, 1000, {}, 30_000);
     return ApiPromise.create({ provider, noInitWarn: true, throwOnConnect: true });
   }
-
-  /** Kills the node's process (SIGKILL: no shutdown at all) and waits for it to exit. */
-  async kill() {
-    if (this.exited) return this.exited;
-    const done = new Promise((resolve) => this.child.once('exit', (code, signal) => resolve({ code, signal })));
-    this.child.kill('SIGKILL');
-    return done;
-  }
-
-  /** Stops the node with SIGTERM (SIGKILL after 20 s) and waits for it to exit. */
-  async stop() {
-    if (this.exited) return this.exited;
-    const done = new Promise((resolve) => this.child.once('exit', (code, signal) => resolve({ code, signal })));
-    this.child.kill('SIGTERM');
-    const timer = setTimeout(() => this.child.kill('SIGKILL'), 20_000);
-    const result = await done;
-    clearTimeout(timer);
-    return result;
-  }
 }
 
 /**
  * Starts `utc-node --dev --tmp` (or with `args` instead of `--dev`; `--tmp` only
  * when `args` name no `--base-path`) on free ports and waits until its RPC
- * server listens where it was told to.
+ * server listens where it was told to. With `prometheus`, its Prometheus
+ * endpoint listens too, on `node.prometheusPort`.
  */
-export async function startNode({ args = ['--dev'], startTimeoutMs = 120_000 } = {}) {
+export async function startNode({ args = ['--dev'], prometheus = false, startTimeoutMs = 120_000 } = {}) {
   const rpcPort = await freePort();
   const p2pPort = await freePort();
-  const child = spawn(NODE_BIN, [
+  const prometheusPort = prometheus ? await freePort() : null;
+  const node = new UtcNode([
     ...args,
     ...(args.includes('--base-path') ? [] : ['--tmp']),
     '--rpc-port', String(rpcPort),
     '--port', String(p2pPort),
-    '--no-prometheus',
+    ...(prometheus ? ['--prometheus-port', String(prometheusPort)] : ['--no-prometheus']),
     '--no-telemetry',
     '--no-mdns',
-  ], { stdio: ['ignore', 'pipe', 'pipe'] });
-  const node = new UtcNode(child, rpcPort, p2pPort);
-  await new Promise((resolve, reject) => {
-    child.once('spawn', resolve);
-    child.once('error', (e) => reject(new Error(`cannot start ${NODE_BIN}: ${e.message}`)));
-  });
-  const line = await node.waitForLog(/Running JSON-RPC server: addr=/, startTimeoutMs);
-  if (!new RegExp(`addr=(127\\.0\\.0\\.1|\\[::1\\]):${rpcPort}\\b`).test(line)) {
+  ], { rpcPort, p2pPort, prometheusPort });
+  try {
+    const line = await node.waitForLog(/Running JSON-RPC server: addr=/, startTimeoutMs);
+    if (!new RegExp(`addr=(127\\.0\\.0\\.1|\\[::1\\]):${rpcPort}\\b`).test(line)) {
+      node.fail(`utc-node listens elsewhere than 127.0.0.1:${rpcPort}: ${line}`);
+    }
+    if (prometheus) {
+      const line = await node.waitForLog(/Prometheus exporter started at/, 10_000);
+      if (!new RegExp(`:${prometheusPort}\\b`).test(line)) {
+        node.fail(`utc-node's Prometheus endpoint is elsewhere than port ${prometheusPort}: ${line}`);
+      }
+    }
+  } catch (error) {
     await node.stop();
-    node.fail(`utc-node listens elsewhere than 127.0.0.1:${rpcPort}: ${line}`);
+    throw error;
   }
   return node;
 }
@@ -135,27 +98,28 @@ export async function waitFinalized(api, height, timeoutMs) {
   throw new Error(`finalized height did not reach ${height} within ${timeoutMs} ms`);
 }
 
+/** A `DispatchError` as `{ section, name }`. */
+function decodeError(api, dispatchError) {
+  if (dispatchError.isModule) {
+    const meta = api.registry.findMetaError(dispatchError.asModule);
+    return { section: meta.section, name: meta.name };
+  }
+  if (dispatchError.isToken) return { section: 'token', name: dispatchError.asToken.type };
+  return { section: 'dispatch', name: dispatchError.type };
+}
+
 /**
- * Signs and submits `tx`, resolving when it is in a block with its events and,
- * for a failed dispatch, the decoded error `{ section, name }`.
+ * Signs and submits `tx` (`options` as for `signAndSend`, e.g. `{ nonce }`),
+ * resolving when it is in a block with its events and, for a failed dispatch,
+ * the decoded error `{ section, name }`.
  */
-export function submit(api, tx, signer) {
+export function submit(api, tx, signer, options = {}) {
   return new Promise((resolve, reject) => {
     let unsubscribe = () => {};
-    tx.signAndSend(signer, ({ status, events, dispatchError }) => {
+    tx.signAndSend(signer, options, ({ status, events, dispatchError }) => {
       if (status.isInBlock) {
         unsubscribe();
-        let error = null;
-        if (dispatchError) {
-          if (dispatchError.isModule) {
-            const meta = api.registry.findMetaError(dispatchError.asModule);
-            error = { section: meta.section, name: meta.name };
-          } else if (dispatchError.isToken) {
-            error = { section: 'token', name: dispatchError.asToken.type };
-          } else {
-            error = { section: 'dispatch', name: dispatchError.type };
-          }
-        }
+        const error = dispatchError ? decodeError(api, dispatchError) : null;
         resolve({ blockHash: status.asInBlock, events, error });
       } else if (status.isInvalid || status.isDropped || status.isUsurped) {
         unsubscribe();
@@ -169,12 +133,25 @@ export function submit(api, tx, signer) {
  * `submit`, failing with `what` and the decoded error on a dispatch error or on
  * a sudo call whose inner call failed; the block's events otherwise.
  */
-export async function submitOk(api, tx, signer, what) {
-  const r = await submit(api, tx, signer);
+export async function submitOk(api, tx, signer, what, options = {}) {
+  const r = await submit(api, tx, signer, options);
   if (r.error) throw new Error(`${what}: ${r.error.section}.${r.error.name}`);
   const failed = r.events.find(({ event }) => api.events.sudo?.Sudid.is(event) && event.data.sudoResult.isErr);
-  if (failed) throw new Error(`${what}: sudo call failed: ${failed.event.data.sudoResult.toString()}`);
+  if (failed) {
+    const { section, name } = decodeError(api, failed.event.data.sudoResult.asErr);
+    throw new Error(`${what}: sudo call failed: ${section}.${name}`);
+  }
   return r;
+}
+
+/**
+ * Submits `txs` of `signer` at once, with consecutive nonces: they execute in
+ * order, in one block or the next. `submitOk`'s results, one per transaction.
+ */
+export async function submitAll(api, signer, txs, what) {
+  const first = (await api.rpc.system.accountNextIndex(signer.address)).toNumber();
+  return Promise.all(txs.map((tx, i) =>
+    submitOk(api, tx, signer, `${what} (${i + 1}/${txs.length})`, { nonce: first + i })));
 }
 
 /**
