@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the web dashboard and serves it on 127.0.0.1 (port UTC_DASHBOARD_PORT,
-# 8080 by default). The page talks to the node at UTC_DASHBOARD_RPC
+# 8090 by default). The page talks to the node at UTC_DASHBOARD_RPC
 # (ws://127.0.0.1:9944 by default, as scripts/dev.sh runs it) from the browser;
 # the server only hands out static files.
 set -euo pipefail
@@ -11,7 +11,7 @@ if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modu
 fi
 npm run --silent build
 
-port="${UTC_DASHBOARD_PORT:-8080}"
+port="${UTC_DASHBOARD_PORT:-8090}"
 rpc="${UTC_DASHBOARD_RPC:-ws://127.0.0.1:9944}"
 url="http://127.0.0.1:$port/"
 [ "$rpc" = "ws://127.0.0.1:9944" ] || url="$url?rpc=$rpc"
