@@ -230,8 +230,8 @@ impl_runtime_apis! {
 			Compute::classes()
 		}
 
-		fn class(class: utc_primitives::ClassId) -> Option<pallet_compute::ComputeClassOf<Runtime>> {
-			pallet_compute::Classes::<Runtime>::get(class)
+		fn class(class_id: utc_primitives::ClassId) -> Option<pallet_compute::ComputeClassOf<Runtime>> {
+			pallet_compute::Classes::<Runtime>::get(class_id)
 		}
 
 		fn attestors() -> Vec<(pallet_compute::AttestorKey, pallet_compute::AttestorInfoOf<Runtime>)> {
@@ -246,9 +246,9 @@ impl_runtime_apis! {
 
 		fn provider_class_state(
 			provider: AccountId,
-			class: utc_primitives::ClassId,
+			class_id: utc_primitives::ClassId,
 		) -> pallet_compute::ProviderClassState {
-			Compute::provider_class_state(&provider, class)
+			Compute::provider_class_state(&provider, class_id)
 		}
 
 		fn revocation_message(attestation: utc_primitives::AttestationId) -> Vec<u8> {
@@ -356,12 +356,12 @@ impl_runtime_apis! {
 		}
 
 		fn eligible_providers(
-			class: utc_primitives::ClassId,
+			class_id: utc_primitives::ClassId,
 			modules: Vec<utc_primitives::ModuleId>,
 			kind: pallet_federation::WorkloadKind,
 			units: utc_primitives::Units,
 		) -> Vec<AccountId> {
-			Federation::eligible_providers(class, modules, kind, units)
+			Federation::eligible_providers(class_id, modules, kind, units)
 		}
 
 		fn reputation(provider: AccountId) -> pallet_federation::Reputation<BlockNumber> {

@@ -3,7 +3,7 @@
 //! `utc-node benchmark pallet` command); do not edit by hand.
 //!
 //! CLI VERSION 64.0.0, DATE: 2026-12-07, STEPS: `50`, REPEAT: `20`
-//! BENCHMARKED SOURCES: `875aac04e7ab68af` (scripts/weights-hash.sh compute)
+//! BENCHMARKED SOURCES: `37162d3b43670260` (scripts/weights-hash.sh compute)
 //! HOSTNAME: `vm`, CPU: `Intel(R) Xeon(R) Processor`
 //! WASM-EXECUTION: `Compiled`, CHAIN: `Some("dev")`, DB CACHE: 1024
 
@@ -66,10 +66,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Compute::Classes` (`max_values`: None, `max_size`: Some(177), added: 2652, mode: `MaxEncodedLen`)
 	fn create_class() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `231`
+		//  Measured:  `232`
 		//  Estimated: `3675`
-		// Minimum execution time: 28_115_000 picoseconds.
-		Weight::from_parts(37_789_000, 3675)
+		// Minimum execution time: 26_915_000 picoseconds.
+		Weight::from_parts(29_845_000, 3675)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
@@ -77,10 +77,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Compute::Classes` (`max_values`: None, `max_size`: Some(177), added: 2652, mode: `MaxEncodedLen`)
 	fn set_class_status() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `304`
+		//  Measured:  `305`
 		//  Estimated: `3642`
-		// Minimum execution time: 14_612_000 picoseconds.
-		Weight::from_parts(20_678_000, 3642)
+		// Minimum execution time: 13_163_000 picoseconds.
+		Weight::from_parts(14_801_000, 3642)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -88,10 +88,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Compute::Attestors` (`max_values`: None, `max_size`: Some(101), added: 2576, mode: `MaxEncodedLen`)
 	fn add_attestor() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `145`
+		//  Measured:  `146`
 		//  Estimated: `3566`
-		// Minimum execution time: 13_584_000 picoseconds.
-		Weight::from_parts(18_504_000, 3566)
+		// Minimum execution time: 11_586_000 picoseconds.
+		Weight::from_parts(13_040_000, 3566)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -99,23 +99,23 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Compute::Attestors` (`max_values`: None, `max_size`: Some(101), added: 2576, mode: `MaxEncodedLen`)
 	fn remove_attestor() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `205`
+		//  Measured:  `206`
 		//  Estimated: `3566`
-		// Minimum execution time: 16_451_000 picoseconds.
-		Weight::from_parts(21_281_000, 3566)
+		// Minimum execution time: 13_520_000 picoseconds.
+		Weight::from_parts(14_727_000, 3566)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
 	/// Storage: `Compute::Providers` (r:1 w:1)
 	/// Proof: `Compute::Providers` (`max_values`: None, `max_size`: Some(439), added: 2914, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(121), added: 2596, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(103), added: 2578, mode: `MaxEncodedLen`)
 	fn register_provider() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `76`
+		//  Measured:  `77`
 		//  Estimated: `3904`
-		// Minimum execution time: 54_504_000 picoseconds.
-		Weight::from_parts(67_956_000, 3904)
+		// Minimum execution time: 47_149_000 picoseconds.
+		Weight::from_parts(50_418_000, 3904)
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
@@ -123,10 +123,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Compute::Providers` (`max_values`: None, `max_size`: Some(439), added: 2914, mode: `MaxEncodedLen`)
 	fn update_provider() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `284`
+		//  Measured:  `285`
 		//  Estimated: `3904`
-		// Minimum execution time: 15_356_000 picoseconds.
-		Weight::from_parts(20_457_000, 3904)
+		// Minimum execution time: 12_637_000 picoseconds.
+		Weight::from_parts(14_286_000, 3904)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -139,16 +139,16 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(121), added: 2596, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(103), added: 2578, mode: `MaxEncodedLen`)
 	/// The range of component `a` is `[0, 32]`.
 	fn deregister_provider(a: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `544 + a * (207 ±0)`
+		//  Measured:  `545 + a * (207 ±0)`
 		//  Estimated: `3904 + a * (3001 ±0)`
-		// Minimum execution time: 65_583_000 picoseconds.
-		Weight::from_parts(87_240_846, 3904)
-			// Standard Error: 78_690
-			.saturating_add(Weight::from_parts(11_063_434, 0).saturating_mul(a.into()))
+		// Minimum execution time: 50_089_000 picoseconds.
+		Weight::from_parts(59_191_396, 3904)
+			// Standard Error: 19_348
+			.saturating_add(Weight::from_parts(8_170_739, 0).saturating_mul(a.into()))
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(a.into())))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
@@ -175,10 +175,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Compute::Attestations` (`max_values`: None, `max_size`: Some(166), added: 2641, mode: `MaxEncodedLen`)
 	fn submit_attestation() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `2164`
+		//  Measured:  `2165`
 		//  Estimated: `3991`
-		// Minimum execution time: 117_175_000 picoseconds.
-		Weight::from_parts(151_528_000, 3991)
+		// Minimum execution time: 103_872_000 picoseconds.
+		Weight::from_parts(109_628_000, 3991)
 			.saturating_add(T::DbWeight::get().reads(8_u64))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
 	}
@@ -186,10 +186,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Compute::Attestations` (`max_values`: None, `max_size`: Some(166), added: 2641, mode: `MaxEncodedLen`)
 	fn revoke_attestation() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `332`
+		//  Measured:  `333`
 		//  Estimated: `3631`
-		// Minimum execution time: 17_155_000 picoseconds.
-		Weight::from_parts(24_682_000, 3631)
+		// Minimum execution time: 14_455_000 picoseconds.
+		Weight::from_parts(15_913_000, 3631)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -199,10 +199,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `System::BlockHash` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
 	fn revoke_attestation_signed() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `386`
+		//  Measured:  `387`
 		//  Estimated: `3631`
-		// Minimum execution time: 73_261_000 picoseconds.
-		Weight::from_parts(92_217_000, 3631)
+		// Minimum execution time: 60_581_000 picoseconds.
+		Weight::from_parts(63_004_000, 3631)
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -235,10 +235,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `1704 + a * (182 ±0)`
 		//  Estimated: `3904 + a * (2641 ±0)`
-		// Minimum execution time: 124_664_000 picoseconds.
-		Weight::from_parts(137_456_777, 3904)
-			// Standard Error: 85_398
-			.saturating_add(Weight::from_parts(8_172_439, 0).saturating_mul(a.into()))
+		// Minimum execution time: 90_857_000 picoseconds.
+		Weight::from_parts(90_750_651, 3904)
+			// Standard Error: 18_248
+			.saturating_add(Weight::from_parts(5_322_219, 0).saturating_mul(a.into()))
 			.saturating_add(T::DbWeight::get().reads(11_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(a.into())))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
@@ -259,10 +259,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Compute::Supply` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
 	fn retire() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1137`
+		//  Measured:  `1138`
 		//  Estimated: `3904`
-		// Minimum execution time: 99_801_000 picoseconds.
-		Weight::from_parts(116_356_000, 3904)
+		// Minimum execution time: 70_966_000 picoseconds.
+		Weight::from_parts(75_554_000, 3904)
 			.saturating_add(T::DbWeight::get().reads(6_u64))
 			.saturating_add(T::DbWeight::get().writes(5_u64))
 	}
@@ -275,12 +275,12 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `n` is `[0, 64]`.
 	fn on_initialize_expire(n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `315 + n * (193 ±0)`
+		//  Measured:  `316 + n * (193 ±0)`
 		//  Estimated: `3991 + n * (2641 ±5)`
-		// Minimum execution time: 8_134_000 picoseconds.
-		Weight::from_parts(36_801_632, 3991)
-			// Standard Error: 94_947
-			.saturating_add(Weight::from_parts(12_114_672, 0).saturating_mul(n.into()))
+		// Minimum execution time: 4_208_000 picoseconds.
+		Weight::from_parts(16_889_262, 3991)
+			// Standard Error: 10_379
+			.saturating_add(Weight::from_parts(8_062_806, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
@@ -292,38 +292,38 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 /// The same weights with ParityDB's database weights, for tests and mocks.
 impl WeightInfo for () {
 	fn create_class() -> Weight {
-		Weight::from_parts(37_789_000, 3675)
+		Weight::from_parts(29_845_000, 3675)
 			.saturating_add(ParityDbWeight::get().reads(3_u64))
 			.saturating_add(ParityDbWeight::get().writes(4_u64))
 	}
 	fn set_class_status() -> Weight {
-		Weight::from_parts(20_678_000, 3642)
+		Weight::from_parts(14_801_000, 3642)
 			.saturating_add(ParityDbWeight::get().reads(1_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn add_attestor() -> Weight {
-		Weight::from_parts(18_504_000, 3566)
+		Weight::from_parts(13_040_000, 3566)
 			.saturating_add(ParityDbWeight::get().reads(1_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn remove_attestor() -> Weight {
-		Weight::from_parts(21_281_000, 3566)
+		Weight::from_parts(14_727_000, 3566)
 			.saturating_add(ParityDbWeight::get().reads(1_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn register_provider() -> Weight {
-		Weight::from_parts(67_956_000, 3904)
+		Weight::from_parts(50_418_000, 3904)
 			.saturating_add(ParityDbWeight::get().reads(2_u64))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}
 	fn update_provider() -> Weight {
-		Weight::from_parts(20_457_000, 3904)
+		Weight::from_parts(14_286_000, 3904)
 			.saturating_add(ParityDbWeight::get().reads(1_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn deregister_provider(a: u32, ) -> Weight {
-		Weight::from_parts(87_240_846, 3904)
-			.saturating_add(Weight::from_parts(11_063_434, 0).saturating_mul(a.into()))
+		Weight::from_parts(59_191_396, 3904)
+			.saturating_add(Weight::from_parts(8_170_739, 0).saturating_mul(a.into()))
 			.saturating_add(ParityDbWeight::get().reads(3_u64))
 			.saturating_add(ParityDbWeight::get().reads((2_u64).saturating_mul(a.into())))
 			.saturating_add(ParityDbWeight::get().writes(3_u64))
@@ -331,23 +331,23 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 3001).saturating_mul(a.into()))
 	}
 	fn submit_attestation() -> Weight {
-		Weight::from_parts(151_528_000, 3991)
+		Weight::from_parts(109_628_000, 3991)
 			.saturating_add(ParityDbWeight::get().reads(8_u64))
 			.saturating_add(ParityDbWeight::get().writes(6_u64))
 	}
 	fn revoke_attestation() -> Weight {
-		Weight::from_parts(24_682_000, 3631)
+		Weight::from_parts(15_913_000, 3631)
 			.saturating_add(ParityDbWeight::get().reads(1_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn revoke_attestation_signed() -> Weight {
-		Weight::from_parts(92_217_000, 3631)
+		Weight::from_parts(63_004_000, 3631)
 			.saturating_add(ParityDbWeight::get().reads(2_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn mint(a: u32, ) -> Weight {
-		Weight::from_parts(137_456_777, 3904)
-			.saturating_add(Weight::from_parts(8_172_439, 0).saturating_mul(a.into()))
+		Weight::from_parts(90_750_651, 3904)
+			.saturating_add(Weight::from_parts(5_322_219, 0).saturating_mul(a.into()))
 			.saturating_add(ParityDbWeight::get().reads(11_u64))
 			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(a.into())))
 			.saturating_add(ParityDbWeight::get().writes(6_u64))
@@ -355,13 +355,13 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 2641).saturating_mul(a.into()))
 	}
 	fn retire() -> Weight {
-		Weight::from_parts(116_356_000, 3904)
+		Weight::from_parts(75_554_000, 3904)
 			.saturating_add(ParityDbWeight::get().reads(6_u64))
 			.saturating_add(ParityDbWeight::get().writes(5_u64))
 	}
 	fn on_initialize_expire(n: u32, ) -> Weight {
-		Weight::from_parts(36_801_632, 3991)
-			.saturating_add(Weight::from_parts(12_114_672, 0).saturating_mul(n.into()))
+		Weight::from_parts(16_889_262, 3991)
+			.saturating_add(Weight::from_parts(8_062_806, 0).saturating_mul(n.into()))
 			.saturating_add(ParityDbWeight::get().reads(2_u64))
 			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(n.into())))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))

@@ -20,10 +20,10 @@ sp_api::decl_runtime_apis! {
 		fn job(job: JobId) -> Option<JobView>;
 		/// The jobs assigned to or running on a provider.
 		fn provider_jobs(provider: AccountId) -> Vec<JobId>;
-		/// Providers that could take a job of `units` of `class` under `modules`
+		/// Providers that could take a job of `units` of `class_id` under `modules`
 		/// running a `kind` workload now.
 		fn eligible_providers(
-			class: ClassId,
+			class_id: ClassId,
 			modules: Vec<ModuleId>,
 			kind: WorkloadKind,
 			units: Units,
