@@ -13,9 +13,10 @@ command -v pkg-config >/dev/null 2>&1 || need_apt+=(pkg-config)
 dpkg -s libssl-dev >/dev/null 2>&1 || need_apt+=(libssl-dev)
 command -v node >/dev/null 2>&1 || need_apt+=(nodejs npm)
 # utc-agent's engines: bubblewrap sandboxes, rootful podman (runc, with a busybox
-# image built locally) and a single-node Slurm cluster (munge, slurmctld, slurmd).
+# image built locally) and a single-node Slurm cluster (munge, slurmctld, slurmd);
+# chromium drives the web dashboard's test in a real (headless) browser.
 for pkg in curl bubblewrap slirp4netns podman runc uidmap catatonit containernetworking-plugins iptables \
-	busybox-static munge slurmctld slurmd slurm-client slurm-wlm-basic-plugins; do
+	busybox-static munge slurmctld slurmd slurm-client slurm-wlm-basic-plugins chromium; do
 	dpkg -s "$pkg" >/dev/null 2>&1 || need_apt+=("$pkg")
 done
 if [ ${#need_apt[@]} -gt 0 ]; then
@@ -28,10 +29,14 @@ fi
 # substrate-wasm-builder compiles the runtime for wasm32v1-none on Rust >= 1.84.
 rustup target list --installed | grep -qx wasm32v1-none || rustup target add wasm32v1-none
 
-# The end-to-end tests' client (@polkadot/api); reinstalled only when the lock changes.
-if [ ! -f zombienet/node_modules/.package-lock.json ] ||
-	[ zombienet/package-lock.json -nt zombienet/node_modules/.package-lock.json ]; then
-	(cd zombienet && npm ci --no-audit --no-fund --loglevel=error)
-fi
+# npm packages, each folder reinstalled only when its lock changes: the end-to-end
+# tests' clients (@polkadot/api, sidecar, txwrapper, polkadot-api), the web
+# dashboard (and puppeteer-core for its browser test) and the metrics exporter.
+for dir in zombienet dashboard ops/exporter; do
+	if [ ! -f "$dir/node_modules/.package-lock.json" ] ||
+		[ "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]; then
+		(cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
+	fi
+done
 
 mkdir -p "$CARGO_TARGET_DIR"

@@ -55,5 +55,13 @@ scripts/load-agent.sh
 step "end-to-end tests (node --test)"
 (cd zombienet && node --test --test-concurrency=1 e2e/)
 
+# Both follow a dev node's six-second blocks, which leaves the CPU mostly idle:
+# they run side by side.
+step "web dashboard (headless Chromium) and metrics exporter, each against utc-node --dev"
+. scripts/side-by-side.sh
+spawn "web dashboard (type check, build, the page in headless Chromium)" sh -c 'cd dashboard && npm test'
+spawn "metrics exporter (against the chain; the Grafana dashboard's queries)" sh -c 'cd ops/exporter && npm test'
+collect
+
 step "network tests (zombienet: validators finalize, join and leave; a compute unit's life; resilience; provider faults; overload)"
 scripts/network.sh
