@@ -45,6 +45,7 @@ async function start() {
 
   // One refresh at a time; a block or click meanwhile asks for one more.
   let head = 0;
+  let finalized = 0;
   let running: Promise<void> | null = null;
   let again = false;
   const refresh = () => {
@@ -58,7 +59,7 @@ async function start() {
         const view = current();
         try {
           ctx.classes = await readClasses(api);
-          await ctx.trades.scanTo(head);
+          await ctx.trades.scanTo(finalized);
           await view.refresh();
           view.el.dataset.block = String(head);
           delete view.el.dataset.error;
@@ -105,6 +106,10 @@ async function start() {
   });
 
   const blockLabel = $('block');
+  // The trade log follows the finalized blocks; the next refresh reads up to the latest.
+  await api.rpc.chain.subscribeFinalizedHeads((header) => {
+    finalized = header.number.toNumber();
+  });
   await api.rpc.chain.subscribeNewHeads((header) => {
     head = header.number.toNumber();
     blockLabel.textContent = `block #${head}`;

@@ -1,6 +1,9 @@
 // The order book's recent trades, from the `orderbook.Trade` events of the
-// latest blocks: a backlog of `BACKLOG` blocks when the page opens, then every
-// new best block (a skipped number is fetched too).
+// latest finalized blocks: a backlog of `BACKLOG` blocks when the page opens,
+// then every newly finalized one. A finalized block number names one block for
+// good, so each is read once and a reorg cannot leave an abandoned fork's trades
+// listed; a trade shows once its block is final (GRANDPA follows the best block
+// by a block or two).
 
 import type { ApiPromise } from '@polkadot/api';
 import type { Side } from './chain';
@@ -27,11 +30,11 @@ export class TradeLog {
 
   constructor(private readonly api: ApiPromise) {}
 
-  /** Reads the Trade events of the blocks after the last one scanned, up to `head`. */
-  async scanTo(head: number): Promise<void> {
-    const from = Math.max(this.scanned + 1, head - BACKLOG + 1, 1);
-    if (from > head) return;
-    const numbers = Array.from({ length: head - from + 1 }, (_, i) => from + i);
+  /** Reads the Trade events of the blocks after the last one scanned, up to `finalized`, a finalized block number. */
+  async scanTo(finalized: number): Promise<void> {
+    const from = Math.max(this.scanned + 1, finalized - BACKLOG + 1, 1);
+    if (from > finalized) return;
+    const numbers = Array.from({ length: finalized - from + 1 }, (_, i) => from + i);
     const blocks = await Promise.all(numbers.map(async (n) => {
       const hash = await this.api.rpc.chain.getBlockHash(n);
       const events = await (await this.api.at(hash)).query.system.events();
@@ -50,7 +53,7 @@ export class TradeLog {
           };
         });
     }));
-    this.scanned = head;
+    this.scanned = finalized;
     this.trades = [...blocks.flat().reverse(), ...this.trades].slice(0, KEEP);
   }
 

@@ -131,14 +131,19 @@ async function injectWallet(page, registry, pair) {
 
 // ---- reading the page ----
 
-/** Retries `check` (which reads chain and page and asserts) until it passes or `timeoutMs` ends. */
+/**
+ * Retries `check` (which reads chain and page and asserts) until it passes or
+ * `timeoutMs` ends, then throws its last error. Any error is retried: a row the
+ * page has not drawn yet fails as a TypeError or a puppeteer error as readily as
+ * an assertion.
+ */
 async function eventually(check, timeoutMs = 30_000) {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     try {
       return await check();
     } catch (error) {
-      if (!(error instanceof assert.AssertionError) || Date.now() > deadline) throw error;
+      if (Date.now() > deadline) throw error;
       await new Promise((resolve) => setTimeout(resolve, 500));
     }
   }
@@ -184,7 +189,9 @@ describe('the web dashboard against utc-node --dev, in headless Chromium', () =>
     const attestor = keyring.addFromUri('//Attestor');
     const started = Date.now();
 
-    [node, web] = await Promise.all([startNode(), serveDist()]);
+    // One after the other, so that after() stops whichever started when the other fails.
+    web = await serveDist();
+    node = await startNode();
     api = await node.connect();
     await waitBlock(api, 1, 60_000);
     classDecimals = (await api.call.computeApi.class(H100)).unwrap().decimals.toNumber();
@@ -301,9 +308,12 @@ describe('the web dashboard against utc-node --dev, in headless Chromium', () =>
     await view('markets');
     await checkBook();
     const card = `[data-testid="market"][data-market="${market}"]`;
-    assert.deepEqual((await rows(`${card} [data-testid="trades"]`))[0],
-      [`#${trade.block}`, 'buy', price(trade.price), units(trade.amount)]);
-    assert.equal(await text(`${card} [data-testid="last-trade"]`), price(trade.price));
+    // The trade shows once its block is final.
+    await eventually(async () => {
+      assert.deepEqual((await rows(`${card} [data-testid="trades"]`))[0],
+        [`#${trade.block}`, 'buy', price(trade.price), units(trade.amount)]);
+      assert.equal(await text(`${card} [data-testid="last-trade"]`), price(trade.price));
+    });
     await screenshot('markets');
   });
 
