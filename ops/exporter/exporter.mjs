@@ -6,16 +6,19 @@
 // disputes, pending and applied slashes; the chain's heights.
 //
 // State gauges are read at the finalized block (`utc_chain_height{status="finalized"}`),
-// so they never show a fork that is later abandoned. Volumes and slash counters
-// come from the events of every finalized block the exporter reads: on start it
-// reads back from the head until it passes 24 h of block timestamps, at most
-// `--backfill-blocks` blocks.
+// so they never show a fork that is later abandoned. Volumes come from the
+// events of the finalized blocks the exporter reads: on start it reads back from
+// the head until it passes 24 h of block timestamps, at most `--backfill-blocks`
+// blocks, and no further than the node keeps blocks' state. Slash counters count
+// the blocks read after the start only, so that a restart does not count a day
+// again. Prices and native amounts are written in whole tokens: UNIT, and each
+// class's token by its decimals.
 
 import { createServer } from 'node:http';
 import { parseArgs } from 'node:util';
 import { ApiPromise, WsProvider } from '@polkadot/api';
-import { BOUNDED_MAPS, JOB_STATES, readBlock, readState } from './lib/chain.mjs';
-import { CONTENT_TYPE, Exposition } from './lib/exposition.mjs';
+import { BOUNDED_MAPS, JOB_STATES, isStateDiscarded, readBlock, readState } from './lib/chain.mjs';
+import { CONTENT_TYPE, Exposition, decimal } from './lib/exposition.mjs';
 
 const DAY_MS = 86_400_000;
 // Blocks read at once while backfilling.
@@ -37,11 +40,12 @@ class Follower {
     this.lastRead = null; // the last block whose events are counted
     this.coveredSince = null; // every block with a later timestamp has been read
     this.window = []; // blocks with trades, within 24 h of the finalized head
-    this.slashes = new Map(); // `${class}/${module}` -> { count, taken }
+    this.slashes = new Map(); // `${class}/${module}` -> { class, module, count, taken }
     this.state = null;
     this.best = null;
     this.up = false;
     this.errors = 0;
+    this.unreadable = 0; // blocks after the start skipped because their state was pruned
     this.running = null;
     this.again = false;
   }
@@ -69,12 +73,20 @@ class Follower {
       if (this.lastRead === null) {
         await this.backfill(head);
       } else {
-        // After a long disconnection only the last `backfillBlocks` are read.
+        // After a long disconnection only the last `backfillBlocks` are read, and
+        // of those only the ones whose state the node still keeps.
         const from = Math.max(this.lastRead + 1, head - this.backfillBlocks + 1);
+        let gap = from !== this.lastRead + 1;
         for (let n = from; n <= head; n++) {
-          const block = await readBlock(api, n);
-          if (n !== this.lastRead + 1) this.coveredSince = block.timestamp;
-          this.count(block);
+          const block = await readKept(api, n);
+          if (block) {
+            if (gap) this.coveredSince = block.timestamp;
+            gap = false;
+            this.count(block, { slashes: true });
+          } else {
+            this.unreadable += 1;
+            gap = true;
+          }
           this.lastRead = n;
         }
       }
@@ -91,26 +103,32 @@ class Follower {
   }
 
   /**
-   * Reads blocks back from `head` until one is 24 h older than the head, block 1,
-   * or `backfillBlocks` blocks; counts them only once all were read.
+   * Reads blocks back from `head` for the 24 h volumes until one is 24 h older
+   * than the head, block 1, `backfillBlocks` blocks, or a block whose state the
+   * node has pruned; keeps them only once all were read.
    */
   async backfill(head) {
     const blocks = [];
     let n = head;
-    while (n >= 1 && head - n < this.backfillBlocks) {
+    let pruned = false;
+    while (!pruned && n >= 1 && head - n < this.backfillBlocks) {
       const numbers = [];
       for (let i = 0; i < BACKFILL_BATCH && n >= 1 && head - n < this.backfillBlocks; i++) numbers.push(n--);
-      const batch = await Promise.all(numbers.map((m) => readBlock(this.api, m)));
-      blocks.push(...batch);
-      if (batch.some((b) => b.timestamp <= blocks[0].timestamp - DAY_MS)) break;
+      const batch = await Promise.all(numbers.map((m) => readKept(this.api, m, { slashes: false })));
+      // The state of every block older than a pruned one is pruned too.
+      pruned = batch.includes(null);
+      const kept = pruned ? batch.slice(0, batch.indexOf(null)) : batch;
+      blocks.push(...kept);
+      if (kept.some((b) => b.timestamp <= blocks[0].timestamp - DAY_MS)) break;
     }
-    blocks.forEach((b) => this.count(b));
-    this.coveredSince = n < 1 ? 0 : Math.min(...blocks.map((b) => b.timestamp));
+    blocks.forEach((b) => this.count(b, { slashes: false }));
+    this.coveredSince = n < 1 && !pruned ? 0 : Math.min(...blocks.map((b) => b.timestamp));
     this.lastRead = head;
   }
 
-  count(block) {
+  count(block, { slashes }) {
     if (block.trades.size) this.window.push(block);
+    if (!slashes) return;
     for (const { class: cls, module, taken } of block.slashes) {
       const key = `${cls}/${module}`;
       const s = this.slashes.get(key) ?? { class: cls, module, count: 0, taken: 0n };
@@ -131,8 +149,12 @@ class Follower {
       .sample('utc_exporter_up', {}, this.up ? 1 : 0);
     e.family('utc_exporter_errors_total', 'counter', 'Reads of the chain that failed.')
       .sample('utc_exporter_errors_total', {}, this.errors);
+    e.family('utc_exporter_blocks_unreadable_total', 'counter',
+      'Finalized blocks after the start whose events were not counted: the node had pruned their state.')
+      .sample('utc_exporter_blocks_unreadable_total', {}, this.unreadable);
     if (!this.up || !this.state) return e.render();
     const { state } = this;
+    const native = this.api.registry.chainDecimals[0]; // UNIT's, from the node's chain properties
 
     e.family('utc_exporter_storage_truncated', 'gauge',
       'Whether a storage map held more entries than the exporter reads (1): its figures are partial.');
@@ -150,7 +172,7 @@ class Follower {
       .sample('utc_chain_finalized_timestamp_seconds', {}, state.timestamp / 1000);
 
     const perClass = [
-      ['utc_class_info', 'A compute class: its token symbol and name (value 1).', null],
+      ['utc_class_info', 'A compute class: its token symbol, name and decimals (value 1).', null],
       ['utc_class_token_supply', 'Tokens of the class in issuance (pallet-assets supply), in its smallest unit.', 'tokenSupply'],
       ['utc_class_minted_units', 'Units providers have minted in the class, ever (their ledgers).', 'minted'],
       ['utc_class_obligation_units', 'Units providers owe in the class: minted, less retired and settled.', 'obligations'],
@@ -158,14 +180,15 @@ class Follower {
       ['utc_class_capacity_units', 'Units of the attestations that grant capacity at the finalized block.', 'capacity'],
       ['utc_sla_open_disputes', 'Reports of SLA breaches awaiting the provider or the deadline.', 'openDisputes'],
       ['utc_sla_pending_slashes', 'Slashes scheduled and not applied yet.', 'pendingSlashes'],
-      ['utc_sla_pending_penalty', 'Native funds the pending slashes ask for.', 'pendingPenalty'],
     ];
     for (const [name, help] of perClass) e.family(name, 'gauge', help);
+    e.family('utc_sla_pending_penalty', 'gauge', 'Native funds the pending slashes ask for, in UNIT.');
     e.family('utc_jobs', 'gauge', 'Jobs on chain by class and state (finished jobs until they are pruned).');
     for (const [id, cls] of state.classes) {
       const labels = { class: id };
-      e.sample('utc_class_info', { ...labels, symbol: cls.symbol, name: cls.name }, 1);
+      e.sample('utc_class_info', { ...labels, symbol: cls.symbol, name: cls.name, decimals: cls.decimals }, 1);
       for (const [name, , field] of perClass) if (field) e.sample(name, labels, cls[field]);
+      e.sample('utc_sla_pending_penalty', labels, decimal(cls.pendingPenalty, native));
       for (const s of JOB_STATES) e.sample('utc_jobs', { ...labels, state: s.toLowerCase() }, cls.jobs.get(s));
     }
 
@@ -179,39 +202,63 @@ class Follower {
         volume.set(market, v);
       }
     }
+    // On chain a price is native smallest parts per smallest part of the class
+    // token; here it is UNIT per class token.
     const perMarket = [
-      ['utc_market_best_bid_price', 'Price of the best resting bid (native per unit); absent with no bid.'],
-      ['utc_market_best_bid_amount', 'Units resting at the best bid.'],
-      ['utc_market_best_ask_price', 'Price of the best resting ask (native per unit); absent with no ask.'],
-      ['utc_market_best_ask_amount', 'Units resting at the best ask.'],
-      ['utc_market_volume_24h_units', 'Units traded in the last 24 h of block time.'],
-      ['utc_market_volume_24h_value', 'Native value (price times units) traded in the last 24 h of block time.'],
+      ['utc_market_best_bid_price', 'Price of the best resting bid, in UNIT per class token; absent with no bid.'],
+      ['utc_market_best_bid_amount', 'Class tokens resting at the best bid.'],
+      ['utc_market_best_ask_price', 'Price of the best resting ask, in UNIT per class token; absent with no ask.'],
+      ['utc_market_best_ask_amount', 'Class tokens resting at the best ask.'],
+      ['utc_market_volume_24h_tokens', 'Class tokens traded in the last 24 h of block time.'],
+      ['utc_market_volume_24h_value', 'Value traded (price times amount) in the last 24 h of block time, in UNIT.'],
       ['utc_market_trades_24h', 'Trades in the last 24 h of block time.'],
     ];
     for (const [name, help] of perMarket) e.family(name, 'gauge', help);
     for (const [id, market] of state.markets) {
       const labels = { market: id, class: market.base };
+      // A market's class is one of the chain's unless the classes map was cut short.
+      const tokens = state.classes.get(market.base)?.decimals;
+      if (tokens === undefined) continue;
       for (const [side, level] of [['bid', market.bestBid], ['ask', market.bestAsk]]) {
         if (!level) continue;
-        e.sample(`utc_market_best_${side}_price`, labels, level.price);
-        e.sample(`utc_market_best_${side}_amount`, labels, level.amount);
+        e.sample(`utc_market_best_${side}_price`, labels, decimal(level.price * 10n ** BigInt(tokens), native));
+        e.sample(`utc_market_best_${side}_amount`, labels, decimal(level.amount, tokens));
       }
       const v = volume.get(id) ?? { count: 0, units: 0n, value: 0n };
-      e.sample('utc_market_volume_24h_units', labels, v.units);
-      e.sample('utc_market_volume_24h_value', labels, v.value);
+      e.sample('utc_market_volume_24h_tokens', labels, decimal(v.units, tokens));
+      e.sample('utc_market_volume_24h_value', labels, decimal(v.value, native));
       e.sample('utc_market_trades_24h', labels, v.count);
     }
 
+    // Every (class, module) pair is written from the start, at 0 until a slash,
+    // so that increase() sees a series' first slash.
     e.family('utc_sla_slashes_total', 'counter',
-      'Slashes applied, by class and SLA module, in the blocks the exporter has read.');
+      'Slashes applied, by class and SLA module, in the blocks read since the exporter started.');
     e.family('utc_sla_slashed_amount_total', 'counter',
-      'Native funds slashed from bonds, by class and SLA module, in the blocks the exporter has read.');
-    for (const s of this.slashes.values()) {
+      'Native funds slashed from bonds, in UNIT, by class and SLA module, in the blocks read since the exporter started.');
+    const pairs = new Map();
+    for (const cls of state.classes.keys()) {
+      for (const module of state.modules) {
+        pairs.set(`${cls}/${module}`, { class: String(cls), module: String(module), count: 0, taken: 0n });
+      }
+    }
+    for (const [key, s] of this.slashes) pairs.set(key, s);
+    for (const s of pairs.values()) {
       const labels = { class: s.class, module: s.module };
       e.sample('utc_sla_slashes_total', labels, s.count);
-      e.sample('utc_sla_slashed_amount_total', labels, s.taken);
+      e.sample('utc_sla_slashed_amount_total', labels, decimal(s.taken, native));
     }
     return e.render();
+  }
+}
+
+/** Block `number`'s figures (`readBlock`), or null when the node has pruned its state. */
+async function readKept(api, number, options) {
+  try {
+    return await readBlock(api, number, options);
+  } catch (error) {
+    if (isStateDiscarded(error)) return null;
+    throw error;
   }
 }
 

@@ -3,6 +3,15 @@
 // pallet-federation, and the order book's runtime API) and the events of one
 // block (trades and applied slashes).
 
+/**
+ * Whether `error` is the node's answer about a block whose state it has pruned
+ * (Substrate keeps the state of the last 256 blocks unless `--state-pruning`
+ * says otherwise): that block cannot be read, ever.
+ */
+export function isStateDiscarded(error) {
+  return /state already discarded/i.test(error?.message ?? '');
+}
+
 /** A job's states, as pallet-federation's `JobState` names them, in its order. */
 export const JOB_STATES = ['Pending', 'Assigned', 'Running', 'Completed', 'Cancelled', 'Refunded'];
 
@@ -51,6 +60,7 @@ export async function readState(api, hash, number, { maxEntries }) {
     classes.set(id, {
       symbol: cls.symbol.toUtf8(),
       name: cls.name.toUtf8(),
+      decimals: cls.decimals.toNumber(),
       tokenSupply: asset.isSome ? asset.unwrap().supply.toBigInt() : 0n,
       obligations: supply.obligations.toBigInt(),
       redeemed: supply.redeemed.toBigInt(),
@@ -105,22 +115,31 @@ export async function readState(api, hash, number, { maxEntries }) {
     markets.set(id, { base: market.unwrap().base.toNumber(), bestBid: level(bid), bestAsk: level(ask) });
   }
 
+  // SLA modules, retired ones too: a slash may be applied under any of them.
+  const modules = (await at.query.sla.modules.keys()).map((key) => key.args[0].toNumber()).sort((a, b) => a - b);
+
   const timestamp = (await at.query.timestamp.now()).toNumber();
-  return { number, hash: hash.toHex(), timestamp, classes, markets, truncated };
+  return { number, hash: hash.toHex(), timestamp, classes, markets, modules, truncated };
 }
 
 /**
- * The trades and applied slashes of block `number`: `{ number, timestamp,
- * trades: Map<market, { count, units, value }>, slashes: [{ class, module, taken }] }`.
- * A `Slashed` event names only the slash; its class and module are read from the
- * pending slash at the parent block.
+ * The trades and, with `slashes`, the applied slashes of block `number`:
+ * `{ number, timestamp, trades: Map<market, { count, units, value }>,
+ * slashes: [{ class, module, taken }] }`. Fails with an error that
+ * `isStateDiscarded` recognizes when the node has pruned the block's state.
+ *
+ * A `Slashed` event names only the slash. Its class and module come from the
+ * `ViolationRecorded` event that scheduled it when that was in the same block
+ * (a slash due at once is applied as soon as it is scheduled), and otherwise
+ * from the pending slash at the parent block, where it was still waiting.
  */
-export async function readBlock(api, number) {
+export async function readBlock(api, number, { slashes: withSlashes = true } = {}) {
   const hash = await api.rpc.chain.getBlockHash(number);
   const at = await api.at(hash);
   const [records, now] = await Promise.all([at.query.system.events(), at.query.timestamp.now()]);
   const trades = new Map();
   const slashes = [];
+  const scheduled = new Map(); // slash id -> { class, module }, from this block's events
   let parent = null;
   for (const { event } of records) {
     if (api.events.orderbook.Trade.is(event)) {
@@ -130,15 +149,19 @@ export async function readBlock(api, number) {
       m.units += amount.toBigInt();
       m.value += price.toBigInt() * amount.toBigInt();
       trades.set(market.toNumber(), m);
-    } else if (api.events.sla.Slashed.is(event)) {
-      parent ??= await api.at((await api.rpc.chain.getHeader(hash)).parentHash);
-      const pending = await parent.query.sla.pendingSlashes(event.data.slash);
-      const p = pending.unwrapOr(null);
-      slashes.push({
-        class: p ? p.class.toString() : 'unknown',
-        module: p ? p.module.toString() : 'unknown',
-        taken: event.data.taken.toBigInt(),
-      });
+    } else if (withSlashes && api.events.sla.ViolationRecorded.is(event)) {
+      const { slash, class: cls, module } = event.data;
+      scheduled.set(slash.toString(), { class: cls.toString(), module: module.toString() });
+    } else if (withSlashes && api.events.sla.Slashed.is(event)) {
+      const id = event.data.slash.toString();
+      let origin = scheduled.get(id);
+      if (!origin) {
+        parent ??= await api.at((await api.rpc.chain.getHeader(hash)).parentHash);
+        const pending = (await parent.query.sla.pendingSlashes(event.data.slash)).unwrapOr(null);
+        if (!pending) throw new Error(`slash ${id} of block ${number} was neither scheduled there nor pending before`);
+        origin = { class: pending.class.toString(), module: pending.module.toString() };
+      }
+      slashes.push({ ...origin, taken: event.data.taken.toBigInt() });
     }
   }
   return { number, timestamp: now.toNumber(), trades, slashes };

@@ -1,6 +1,6 @@
 // Prometheus text exposition format, version 0.0.4: metric families with their
 // HELP and TYPE lines and labelled samples. Values may be bigints (balances and
-// units are u128 on chain); they are written as exact decimals.
+// units are u128 on chain) or decimal strings (`decimal`): both are written exactly.
 
 export const CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
 
@@ -40,4 +40,15 @@ export class Exposition {
     }
     return `${lines.join('\n')}\n`;
   }
+}
+
+/**
+ * `value / 10^decimals` as an exact decimal: how an amount of a token's
+ * smallest part reads in whole tokens (`decimal(2_500n, 3)` is `2.5`).
+ */
+export function decimal(value, decimals) {
+  const digits = value.toString().padStart(decimals + 1, '0');
+  const whole = digits.slice(0, digits.length - decimals);
+  const fraction = digits.slice(digits.length - decimals).replace(/0+$/, '');
+  return fraction ? `${whole}.${fraction}` : whole;
 }

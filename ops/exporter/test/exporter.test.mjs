@@ -1,11 +1,14 @@
-// utc-exporter against a real utc-node --dev. A provider is attested and mints,
-// a buyer trades on the order book, and only then the exporter starts: the 24 h
-// volume comes from its backfill. Jobs are submitted, one cancelled, one routed
-// to the provider, whose owner reports a breach (an open dispute); the missed
-// start and the upheld dispute are slashed. At each step the exporter's figures
-// are compared with what the chain holds at the very block they were read at.
-// Last, the Grafana dashboard's queries are checked against the metric names
-// the exporter, the node and utc-agent really export.
+// utc-exporter against a real utc-node --dev that keeps the state of its last
+// KEPT blocks only. A provider is attested and mints, a buyer trades on the
+// order book, and only then the exporter starts: the 24 h volume comes from its
+// backfill. Jobs are submitted, one cancelled, one routed to the provider, whose
+// owner reports a breach (an open dispute); the missed start and the upheld
+// dispute are slashed. At each step the exporter's figures are compared with
+// what the chain holds at the very block they were read at. Once the node has
+// pruned the trades' block, a second exporter starts: it reads back only the
+// blocks the node kept, and counts none of the slashes applied before it
+// started. Last, the Grafana dashboard's queries are checked against the metric
+// names the exporter, the node and utc-agent really export.
 //
 // The node and the chain's side come from the end-to-end harness
 // (zombienet/e2e/node.mjs, with zombienet's own copy of @polkadot/api, of the
@@ -19,7 +22,7 @@ import { readFile } from 'node:fs/promises';
 import { Keyring } from '@polkadot/keyring';
 import { u8aToHex } from '@polkadot/util';
 import { cryptoWaitReady } from '@polkadot/util-crypto';
-import { EventWatch, signAttestation, startNode, submitAll } from '../../../zombienet/e2e/node.mjs';
+import { EventWatch, signAttestation, startNode, submitAll, waitFinalized } from '../../../zombienet/e2e/node.mjs';
 import { ExporterProcess, scrape } from './harness.mjs';
 
 const H100 = 0;
@@ -31,6 +34,16 @@ const START = 1;
 const COMPLETION = 2;
 const START_DELAY = 4;
 const JOB_STATES = ['Pending', 'Assigned', 'Running', 'Completed', 'Cancelled', 'Refunded'];
+// Blocks whose state the node keeps (--state-pruning): more than the blocks
+// before the first exporter starts, fewer than the test runs.
+const KEPT = 16;
+
+/** Asserts that `actual` (a metric's number) is `raw / 10^decimals`, to float precision. */
+function assertScaled(actual, raw, decimals, what) {
+  const expected = Number(raw) / 10 ** decimals;
+  assert.ok(actual !== undefined && Math.abs(actual - expected) <= 1e-12 * Math.abs(expected),
+    `${what}: ${actual}, the chain says ${raw} / 10^${decimals} = ${expected}`);
+}
 
 describe('utc-exporter on utc-node --dev', () => {
   let node;
@@ -53,7 +66,7 @@ describe('utc-exporter on utc-node --dev', () => {
     operator = keyring.addFromUri('//Ferdie//operator');
     bob = keyring.addFromUri('//Bob');
     const attestor = keyring.addFromUri('//Attestor');
-    node = await startNode({ prometheus: true });
+    node = await startNode({ args: ['--dev', '--state-pruning', String(KEPT)], prometheus: true });
     api = await node.connect();
     events = await EventWatch.start(api);
 
@@ -113,16 +126,21 @@ describe('utc-exporter on utc-node --dev', () => {
   /**
    * Checks every chain figure of `metrics` against the chain at the finalized
    * block the exporter read them at, through other paths (runtime APIs, the
-   * provider's ledger, the jobs one by one); returns that block's height and the
-   * open disputes there.
+   * provider's ledger, the jobs one by one), and its slash counters against the
+   * slashes applied after block `countedAfter`; returns that block's height and
+   * the open disputes there.
    */
-  async function assertMatchesChain(metrics) {
+  async function assertMatchesChain(metrics, { countedAfter = 0 } = {}) {
     assert.equal(metrics.int('utc_exporter_up'), 1n);
     const height = Number(metrics.int('utc_chain_height', { status: 'finalized' }));
     assert.ok(metrics.int('utc_chain_height', { status: 'best' }) >= BigInt(height));
     const hash = await api.rpc.chain.getBlockHash(height);
     const at = await api.at(hash);
     const cls = { class: H100 };
+    const native = api.registry.chainDecimals[0];
+    const { decimals } = (await at.query.compute.classes(H100)).unwrap();
+    const tokens = decimals.toNumber();
+    assert.equal(metrics.all('utc_class_info', { ...cls, decimals: tokens }).length, 1, 'class decimals');
 
     const asset = (await at.query.assets.asset(H100)).unwrap();
     assert.equal(metrics.int('utc_class_token_supply', cls), asset.supply.toBigInt(), 'token supply');
@@ -136,9 +154,15 @@ describe('utc-exporter on utc-node --dev', () => {
     const [bid, ask] = await at.call.orderbookApi.bestBidAsk(market);
     const labels = { market, class: H100 };
     for (const [side, level] of [['bid', bid], ['ask', ask]]) {
-      const [price, amount] = level.isSome ? level.unwrap().map((x) => x.toBigInt()) : [undefined, undefined];
-      assert.equal(metrics.int(`utc_market_best_${side}_price`, labels), price, `best ${side}`);
-      assert.equal(metrics.int(`utc_market_best_${side}_amount`, labels), amount, `best ${side} amount`);
+      if (level.isNone) {
+        assert.equal(metrics.value(`utc_market_best_${side}_price`, labels), undefined, `no ${side}`);
+        continue;
+      }
+      // On chain: native smallest parts per smallest part of the class token.
+      const [price, amount] = level.unwrap().map((x) => x.toBigInt());
+      assertScaled(metrics.num(`utc_market_best_${side}_price`, labels), price * 10n ** BigInt(tokens), native,
+        `best ${side}, UNIT per token`);
+      assertScaled(metrics.num(`utc_market_best_${side}_amount`, labels), amount, tokens, `best ${side} amount`);
     }
 
     const states = new Map(JOB_STATES.map((s) => [s, 0n]));
@@ -154,20 +178,32 @@ describe('utc-exporter on utc-node --dev', () => {
     assert.equal(metrics.int('utc_sla_open_disputes', cls), BigInt(disputes.length), 'open disputes');
     const pending = await at.call.slaApi.pendingSlashes(ferdie.address);
     assert.equal(metrics.int('utc_sla_pending_slashes', cls), BigInt(pending.length), 'pending slashes');
-    assert.equal(metrics.int('utc_sla_pending_penalty', cls),
-      pending.reduce((sum, [, p]) => sum + p.penalty.toBigInt(), 0n), 'pending penalty');
+    assertScaled(metrics.num('utc_sla_pending_penalty', cls),
+      pending.reduce((sum, [, p]) => sum + p.penalty.toBigInt(), 0n), native, 'pending penalty');
+
+    // A counter for every class and SLA module, at 0 without slashes: Ferdie's
+    // are the only ones, all in class H100.
+    const classes = (await at.query.compute.classes.keys()).map((k) => k.args[0].toNumber());
+    const modules = (await at.query.sla.modules.keys()).map((k) => k.args[0].toNumber());
+    assert.ok(classes.includes(H100) && modules.length >= 3, `classes ${classes}, modules ${modules}`);
     const applied = new Map();
     for (const record of await at.call.slaApi.slashHistory(ferdie.address)) {
-      const module = record.module.toString();
+      if (record.at.toNumber() <= countedAfter) continue;
+      const module = record.module.toNumber();
       const s = applied.get(module) ?? { count: 0n, taken: 0n };
       s.count += 1n;
       s.taken += record.taken.toBigInt();
       applied.set(module, s);
     }
-    assert.equal(metrics.all('utc_sla_slashes_total').length, applied.size, 'slashed modules');
-    for (const [module, { count, taken }] of applied) {
-      assert.equal(metrics.int('utc_sla_slashes_total', { ...cls, module }), count, `slashes of module ${module}`);
-      assert.equal(metrics.int('utc_sla_slashed_amount_total', { ...cls, module }), taken, `slashed of module ${module}`);
+    assert.equal(metrics.all('utc_sla_slashes_total').length, classes.length * modules.length, 'slash series');
+    for (const c of classes) {
+      for (const module of modules) {
+        const { count, taken } = (c === H100 && applied.get(module)) || { count: 0n, taken: 0n };
+        const labels = { class: c, module };
+        assert.equal(metrics.int('utc_sla_slashes_total', labels), count, `slashes of class ${c} module ${module}`);
+        assertScaled(metrics.num('utc_sla_slashed_amount_total', labels), taken, native,
+          `slashed of class ${c} module ${module}`);
+      }
     }
     return { height, disputes: disputes.length };
   }
@@ -188,16 +224,20 @@ describe('utc-exporter on utc-node --dev', () => {
     const metrics = await exporter.scrapeAt(tradedAt);
     await assertMatchesChain(metrics);
     const labels = { market, class: H100 };
+    const native = api.registry.chainDecimals[0];
     const units = trades.reduce((sum, t) => sum + t.amount.toBigInt(), 0n);
-    assert.equal(metrics.int('utc_market_volume_24h_units', labels), units);
     assert.equal(units, 400n);
-    assert.equal(metrics.int('utc_market_volume_24h_value', labels),
-      trades.reduce((sum, t) => sum + t.price.toBigInt() * t.amount.toBigInt(), 0n));
+    assertScaled(metrics.num('utc_market_volume_24h_tokens', labels), units, 3, 'volume in H100 tokens');
+    assertScaled(metrics.num('utc_market_volume_24h_value', labels),
+      trades.reduce((sum, t) => sum + t.price.toBigInt() * t.amount.toBigInt(), 0n), native, 'value in UNIT');
     assert.equal(metrics.int('utc_market_trades_24h', labels), 2n);
     assert.equal(metrics.int('utc_class_token_supply', { class: H100 }), 10_000n);
-    assert.equal(metrics.int('utc_market_best_bid_price', labels), 1_900n * TICK);
-    assert.equal(metrics.int('utc_market_best_ask_amount', labels), 200n);
+    // H100 has 3 decimals and UNIT 12: a bid of 1,900 ticks is 1.9 UNIT per H100 hour.
+    assert.equal(native, 12);
+    assert.equal(metrics.num('utc_market_best_bid_price', labels), 1.9);
+    assert.equal(metrics.num('utc_market_best_ask_amount', labels), 0.2);
     assert.equal(metrics.int('utc_exporter_volume_window_complete'), 1n);
+    assert.equal(metrics.int('utc_exporter_blocks_unreadable_total'), 0n);
   });
 
   test('jobs by state and an open dispute', async () => {
@@ -250,7 +290,33 @@ describe('utc-exporter on utc-node --dev', () => {
     await assertMatchesChain(metrics);
     for (const module of [START, COMPLETION]) {
       assert.equal(metrics.int('utc_sla_slashes_total', { class: H100, module }), 1n, `module ${module}`);
-      assert.ok(metrics.int('utc_sla_slashed_amount_total', { class: H100, module }) > 0n);
+      assert.ok(metrics.num('utc_sla_slashed_amount_total', { class: H100, module }) > 0);
+    }
+    assert.equal(metrics.int('utc_sla_slashes_total', { class: H100, module: UPTIME }), 0n);
+  });
+
+  test('an exporter started after the node pruned the trades\' block reads back what it kept', async () => {
+    // The trades' block falls out of the KEPT blocks whose state the node keeps.
+    await waitFinalized(api, tradedAt + KEPT + 2, 120_000);
+    const traded = await api.rpc.chain.getBlockHash(tradedAt);
+    await assert.rejects(async () => (await api.at(traded)).query.system.events(), /State already discarded/i,
+      'the node pruned the trades\' block');
+
+    const late = await ExporterProcess.start(node.endpoint);
+    try {
+      const metrics = await late.scrapeAt(tradedAt + KEPT);
+      const { height } = await assertMatchesChain(metrics, { countedAfter: Infinity });
+      const labels = { market, class: H100 };
+      assert.equal(metrics.int('utc_exporter_volume_window_complete'), 0n, 'the day is not whole');
+      assert.equal(metrics.int('utc_market_trades_24h', labels), 0n, 'the pruned trades are not seen');
+      assert.equal(metrics.num('utc_market_volume_24h_tokens', labels), 0);
+      assert.equal(metrics.num('utc_market_volume_24h_value', labels), 0);
+      // The slashes applied before it started are on chain; assertMatchesChain
+      // found every counter at 0.
+      const history = await (await api.at(await api.rpc.chain.getBlockHash(height))).call.slaApi.slashHistory(ferdie.address);
+      assert.equal(history.length, 2);
+    } finally {
+      await late.stop();
     }
   });
 
@@ -270,6 +336,7 @@ describe('utc-exporter on utc-node --dev', () => {
     assert.ok(queries.length >= 30, `${queries.length} queries`);
 
     const exporterNames = new Set((await exporter.scrape()).types.keys());
+    assert.ok(exporterNames.has('utc_exporter_blocks_unreadable_total'));
     const nodeMetrics = await scrape(`http://127.0.0.1:${node.prometheusPort}/metrics`);
     const nodeNames = new Set(nodeMetrics.samples.map((s) => s.name));
     const agentNames = await agentMetricNames();

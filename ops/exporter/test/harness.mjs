@@ -35,11 +35,23 @@ export class Scrape {
       && Object.entries(labels).every(([k, v]) => s.labels[k] === String(v)));
   }
 
-  /** The one sample of `name` with `labels`, as a bigint; undefined if absent. */
-  int(name, labels = {}) {
+  /** The value of the one sample of `name` with `labels`, as written; undefined if absent. */
+  value(name, labels = {}) {
     const found = this.all(name, labels);
     if (found.length > 1) throw new Error(`${found.length} samples of ${name} ${JSON.stringify(labels)}`);
-    return found.length ? BigInt(found[0].value) : undefined;
+    return found[0]?.value;
+  }
+
+  /** `value` as a bigint. */
+  int(name, labels = {}) {
+    const value = this.value(name, labels);
+    return value === undefined ? undefined : BigInt(value);
+  }
+
+  /** `value` as a number. */
+  num(name, labels = {}) {
+    const value = this.value(name, labels);
+    return value === undefined ? undefined : Number(value);
   }
 }
 
